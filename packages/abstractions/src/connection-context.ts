@@ -1,0 +1,94 @@
+/**
+ * The transport-neutral connection every layer above the transport sees
+ * (Kestrel's `ConnectionContext`): an id, a duplex stream, the two
+ * endpoints, features, abort and a graceful close request.
+ *
+ * @module
+ */
+import type { Duplex } from "node:stream";
+import type { EndPoint } from "./endpoints.js";
+import { FeatureCollection } from "./features.js";
+
+export interface ConnectionContextInit {
+  id: string;
+  transport: Duplex;
+  localEndPoint: EndPoint | null;
+  remoteEndPoint: EndPoint | null;
+}
+
+export class ConnectionContext {
+  readonly id: string;
+  /**
+   * The byte stream. Connection middleware may replace it (TLS wraps the
+   * socket and puts the decrypted stream here).
+   */
+  transport: Duplex;
+  /** The stream the transport accepted; aborting destroys it too. */
+  readonly rawTransport: Duplex;
+  readonly localEndPoint: EndPoint | null;
+  readonly remoteEndPoint: EndPoint | null;
+  readonly features = new FeatureCollection();
+  /** Per-connection state for middleware. */
+  readonly items = new Map<unknown, unknown>();
+  /** Resolves once the underlying stream has closed. */
+  readonly closed: Promise<void>;
+
+  #closeRequested = false;
+  #onCloseRequested: (() => void) | undefined;
+
+  constructor(init: ConnectionContextInit) {
+    this.id = init.id;
+    this.transport = init.transport;
+    this.rawTransport = init.transport;
+    this.localEndPoint = init.localEndPoint;
+    this.remoteEndPoint = init.remoteEndPoint;
+    this.closed = new Promise((resolve) => {
+      if (init.transport.destroyed) resolve();
+      else init.transport.once("close", () => resolve());
+    });
+  }
+
+  /** Tears the connection down at once. */
+  abort(reason?: Error): void {
+    if (this.transport !== this.rawTransport) this.transport.destroy(reason);
+    this.rawTransport.destroy(reason);
+  }
+
+  /** True once a graceful close has been asked for (server shutdown). */
+  get isCloseRequested(): boolean {
+    return this.#closeRequested;
+  }
+
+  /**
+   * Asks the protocol handler to finish what is in flight and close
+   * (HTTP/1.1 closes an idle connection at once; HTTP/2 sends GOAWAY).
+   */
+  requestClose(): void {
+    if (this.#closeRequested) return;
+    this.#closeRequested = true;
+    this.#onCloseRequested?.();
+  }
+
+  /** The protocol handler registers how it closes gracefully. Called at once if a close was already requested. */
+  onCloseRequested(callback: () => void): void {
+    this.#onCloseRequested = callback;
+    if (this.#closeRequested) callback();
+  }
+}
+
+/** Handles one connection to completion. */
+export type ConnectionDelegate = (connection: ConnectionContext) => Promise<void>;
+
+/** Connection middleware: runs per connection, in order, before the protocol handler. */
+export type ConnectionMiddleware = (connection: ConnectionContext, next: ConnectionDelegate) => Promise<void>;
+
+/** Composes connection middleware around a terminal connection delegate. */
+export function composeConnectionMiddleware(middleware: readonly ConnectionMiddleware[], terminal: ConnectionDelegate): ConnectionDelegate {
+  let next = terminal;
+  for (let i = middleware.length - 1; i >= 0; i--) {
+    const mw = middleware[i]!;
+    const downstream = next;
+    next = (connection) => mw(connection, downstream);
+  }
+  return next;
+}

@@ -1,0 +1,52 @@
+/**
+ * Feature collections: the typed bag of capabilities a connection or request
+ * exposes, keyed by {@link FeatureKey} (ASP.NET Core's `IFeatureCollection`).
+ *
+ * @module
+ */
+
+/** A typed key. The phantom `T` ties the key to the feature's interface. */
+export interface FeatureKey<T> {
+  readonly name: string;
+  /** @internal phantom type carrier, never set */
+  readonly __type?: T;
+}
+
+/** Creates a feature key. Keys are compared by identity. */
+export function featureKey<T>(name: string): FeatureKey<T> {
+  return Object.freeze({ name });
+}
+
+/** A mutable map from feature keys to implementations. */
+export class FeatureCollection {
+  #map: Map<FeatureKey<unknown>, unknown> | undefined;
+  readonly #defaults: FeatureCollection | undefined;
+
+  /** @param defaults features to fall back to (a request falls back to its connection's). */
+  constructor(defaults?: FeatureCollection) {
+    this.#defaults = defaults;
+  }
+
+  get<T>(key: FeatureKey<T>): T | undefined {
+    const own = this.#map?.get(key);
+    if (own !== undefined) return own as T;
+    return this.#defaults?.get(key);
+  }
+
+  set<T>(key: FeatureKey<T>, value: T | undefined): void {
+    if (value === undefined) {
+      this.#map?.delete(key);
+      return;
+    }
+    (this.#map ??= new Map()).set(key, value);
+  }
+
+  has(key: FeatureKey<unknown>): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** Own features (not the defaults), for diagnostics. */
+  *[Symbol.iterator](): IterableIterator<[FeatureKey<unknown>, unknown]> {
+    if (this.#map) yield* this.#map;
+  }
+}

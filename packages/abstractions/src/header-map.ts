@@ -1,0 +1,141 @@
+/**
+ * A case-insensitive multi-map of HTTP header fields.
+ *
+ * Names are stored lower-cased (RFC 9110 §5.1: field names are
+ * case-insensitive; HTTP/2 requires lower case on the wire). A field that
+ * appears several times keeps every value, in order.
+ *
+ * @module
+ */
+import { InvalidHeaderError } from "./errors.js";
+
+export type HeaderValue = string | string[];
+
+// RFC 9110 §5.6.2 token characters.
+const TOKEN = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~") TOKEN[c.charCodeAt(0)] = 1;
+for (let c = 0x30; c <= 0x39; c++) TOKEN[c] = 1;
+for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
+for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
+
+/** True when `name` is a non-empty RFC 9110 token. */
+export function isToken(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 255 || TOKEN[c] === 0) return false;
+  }
+  return true;
+}
+
+// RFC 9110 §5.5: CR, LF and NUL are never allowed in a field value.
+const FORBIDDEN_VALUE = /[\r\n\0]/;
+
+function checkValue(name: string, value: string): void {
+  if (FORBIDDEN_VALUE.test(value)) {
+    throw new InvalidHeaderError(`Invalid character (CR, LF or NUL) in the value of header '${name}'`);
+  }
+}
+
+function toValue(value: string | number | readonly (string | number)[]): HeaderValue {
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return String(value);
+  return value.map(String);
+}
+
+export class HeaderMap implements Iterable<[string, HeaderValue]> {
+  readonly #map = new Map<string, HeaderValue>();
+  /** When false, `set`/`append` skip validation (used by parsers that already validated). */
+  readonly #validate: boolean;
+
+  constructor(init?: Iterable<[string, string | number | readonly (string | number)[]]> | Record<string, string | number | readonly (string | number)[]>, validate = true) {
+    this.#validate = validate;
+    if (!init) return;
+    const entries = Symbol.iterator in init ? (init as Iterable<[string, string]>) : Object.entries(init);
+    for (const [k, v] of entries) this.append(k, v);
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** All values joined by `, ` (RFC 9110 §5.3), or undefined. */
+  get(name: string): string | undefined {
+    const v = this.#map.get(name.toLowerCase());
+    if (v === undefined) return undefined;
+    return typeof v === "string" ? v : v.join(", ");
+  }
+
+  /** Every value of the field, in order. */
+  getAll(name: string): string[] {
+    const v = this.#map.get(name.toLowerCase());
+    if (v === undefined) return [];
+    return typeof v === "string" ? [v] : v.slice();
+  }
+
+  /** The raw stored value (string, or array for repeated fields). */
+  getRaw(name: string): HeaderValue | undefined {
+    return this.#map.get(name.toLowerCase());
+  }
+
+  has(name: string): boolean {
+    return this.#map.has(name.toLowerCase());
+  }
+
+  set(name: string, value: string | number | readonly (string | number)[]): this {
+    const key = name.toLowerCase();
+    const v = toValue(value);
+    if (this.#validate) this.#check(key, v);
+    this.#map.set(key, v);
+    return this;
+  }
+
+  append(name: string, value: string | number | readonly (string | number)[]): this {
+    const key = name.toLowerCase();
+    const v = toValue(value);
+    if (this.#validate) this.#check(key, v);
+    const prev = this.#map.get(key);
+    if (prev === undefined) this.#map.set(key, v);
+    else this.#map.set(key, ([] as string[]).concat(prev, v));
+    return this;
+  }
+
+  /** Adds a value that the caller has already validated and lower-cased. */
+  appendTrusted(lowerName: string, value: string): void {
+    const prev = this.#map.get(lowerName);
+    if (prev === undefined) this.#map.set(lowerName, value);
+    else if (typeof prev === "string") this.#map.set(lowerName, [prev, value]);
+    else prev.push(value);
+  }
+
+  delete(name: string): boolean {
+    return this.#map.delete(name.toLowerCase());
+  }
+
+  clear(): void {
+    this.#map.clear();
+  }
+
+  keys(): IterableIterator<string> {
+    return this.#map.keys();
+  }
+
+  entries(): IterableIterator<[string, HeaderValue]> {
+    return this.#map.entries();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, HeaderValue]> {
+    return this.#map.entries();
+  }
+
+  /** A plain object copy, for logging and tests. */
+  toJSON(): Record<string, HeaderValue> {
+    return Object.fromEntries(this.#map);
+  }
+
+  #check(name: string, value: HeaderValue): void {
+    if (!isToken(name)) throw new InvalidHeaderError(`Invalid header name '${name}'`);
+    if (typeof value === "string") checkValue(name, value);
+    else for (const v of value) checkValue(name, v);
+  }
+}

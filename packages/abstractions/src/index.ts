@@ -1,0 +1,69 @@
+/**
+ * `@x/abstractions`: the contracts shared by every `@x` package. No runtime dependencies.
+ *
+ * @module
+ */
+export { ApplicationBuilder } from "./application-builder.js";
+export type { Middleware } from "./application-builder.js";
+export { ManualClock, systemClock } from "./clock.js";
+export type { Clock } from "./clock.js";
+export { ConnectionContext, composeConnectionMiddleware } from "./connection-context.js";
+export type { ConnectionContextInit, ConnectionDelegate, ConnectionMiddleware } from "./connection-context.js";
+export { formatEndPoint, ipEndPoint, unixEndPoint } from "./endpoints.js";
+export type { EndPoint, IPEndPoint, UnixEndPoint } from "./endpoints.js";
+export {
+  BadHttpRequestError,
+  ConnectionAbortedError,
+  createErrorClass,
+  InvalidHeaderError,
+  isXError,
+  NotSupportedError,
+  OptionsValidationError,
+  ResponseStartedError,
+  UserError,
+  XError,
+} from "./errors.js";
+export type { XErrorClass } from "./errors.js";
+export { FeatureCollection, featureKey } from "./features.js";
+export type { FeatureKey } from "./features.js";
+export { HeaderMap, isToken } from "./header-map.js";
+export type { HeaderValue } from "./header-map.js";
+export type {
+  ConnectionInfo,
+  HttpContext,
+  HttpRequest,
+  HttpResponse,
+  RequestBody,
+  RequestDelegate,
+  ResponseCallback,
+} from "./http-context.js";
+export { freezeLimits, Http2Limits, minDataRate, ServerLimits } from "./limits.js";
+export type { MinDataRate, ReadonlyServerLimits } from "./limits.js";
+export { nullLogger, nullLoggerFactory } from "./logger.js";
+export type { LogFn, Logger, LoggerFactory, LogLevel } from "./logger.js";
+export { createResourceCounter, unlimitedCounter } from "./service-context.js";
+export type { DateHeaderSource, Heartbeat, HeartbeatHandler, ResourceCounter, ServiceContext } from "./service-context.js";
+export { reasonPhrase } from "./status-codes.js";
+export {
+  HttpConnectionFeature,
+  HttpMaxRequestBodySizeFeature,
+  HttpMinRequestBodyDataRateFeature,
+  HttpMinResponseDataRateFeature,
+  HttpRequestBodyDetectionFeature,
+  HttpRequestLifetimeFeature,
+  HttpRequestTrailersFeature,
+  HttpResponseTrailersFeature,
+  HttpUpgradeFeature,
+  ServerAddressesFeature,
+} from "./well-known-features.js";
+export type {
+  HttpMaxRequestBodySize,
+  HttpMinRequestBodyDataRate,
+  HttpMinResponseDataRate,
+  HttpRequestBodyDetection,
+  HttpRequestLifetime,
+  HttpRequestTrailers,
+  HttpResponseTrailers,
+  HttpUpgrade,
+  ServerAddresses,
+} from "./well-known-features.js";

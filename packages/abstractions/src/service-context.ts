@@ -1,0 +1,63 @@
+/**
+ * What the server hands to every protocol handler: frozen limits, logging,
+ * the clock, the cached Date header and the one heartbeat.
+ *
+ * @module
+ */
+import type { Clock } from "./clock.js";
+import type { ReadonlyServerLimits } from "./limits.js";
+import type { LoggerFactory } from "./logger.js";
+
+/** Something the heartbeat calls once a second. */
+export interface HeartbeatHandler {
+  onHeartbeat(now: number): void;
+}
+
+/** The server's single timer (Kestrel's `Heartbeat`): one tick a second drives every timeout. */
+export interface Heartbeat {
+  add(handler: HeartbeatHandler): void;
+  remove(handler: HeartbeatHandler): void;
+}
+
+/** The `Date` header value, refreshed by the heartbeat once a second. */
+export interface DateHeaderSource {
+  /** e.g. `Sun, 22 Nov 2026 03:17:32 GMT` (RFC 9110 §5.6.7 IMF-fixdate). */
+  readonly value: string;
+}
+
+/** A shared counter with a cap (maxConcurrentConnections, upgraded connections). */
+export interface ResourceCounter {
+  tryLockOne(): boolean;
+  releaseOne(): void;
+}
+
+export interface ServiceContext {
+  readonly limits: ReadonlyServerLimits;
+  readonly loggerFactory: LoggerFactory;
+  readonly clock: Clock;
+  readonly dateHeader: DateHeaderSource;
+  readonly heartbeat: Heartbeat;
+  /** Whether responses carry `Server: X` (Kestrel's AddServerHeader, default true). */
+  readonly addServerHeader: boolean;
+  /** Caps upgraded (opaque) connections: maxConcurrentUpgradedConnections. */
+  readonly upgradedConnections: ResourceCounter;
+}
+
+/** A counter without a cap. */
+export const unlimitedCounter: ResourceCounter = { tryLockOne: () => true, releaseOne: () => {} };
+
+/** A counter that refuses once `max` resources are held; `null` means unlimited. */
+export function createResourceCounter(max: number | null): ResourceCounter {
+  if (max === null) return unlimitedCounter;
+  let count = 0;
+  return {
+    tryLockOne() {
+      if (count >= max) return false;
+      count++;
+      return true;
+    },
+    releaseOne() {
+      if (count > 0) count--;
+    },
+  };
+}

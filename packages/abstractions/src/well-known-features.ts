@@ -1,0 +1,78 @@
+/**
+ * The features servers and protocols expose, with the names ASP.NET Core
+ * users know (`IServerAddressesFeature`, `IHttpMaxRequestBodySizeFeature`, ...).
+ *
+ * @module
+ */
+import type { Duplex } from "node:stream";
+import type { ConnectionInfo } from "./http-context.js";
+import type { HeaderMap } from "./header-map.js";
+import type { MinDataRate } from "./limits.js";
+import { featureKey } from "./features.js";
+
+/** The addresses a server actually bound (`IServerAddressesFeature`). */
+export interface ServerAddresses {
+  /** Before start: the URLs to bind; after start: the URLs bound. */
+  readonly addresses: string[];
+  /** When true, URLs from hosting override endpoints configured in code. */
+  preferHostingUrls: boolean;
+}
+export const ServerAddressesFeature = featureKey<ServerAddresses>("ServerAddresses");
+
+/** Connection addresses for a request (`IHttpConnectionFeature`). */
+export const HttpConnectionFeature = featureKey<ConnectionInfo>("HttpConnection");
+
+/** `IHttpRequestLifetimeFeature`. */
+export interface HttpRequestLifetime {
+  readonly requestAborted: AbortSignal;
+  abort(): void;
+}
+export const HttpRequestLifetimeFeature = featureKey<HttpRequestLifetime>("HttpRequestLifetime");
+
+/** `IHttpMaxRequestBodySizeFeature`: per-request override, read-only once the body is being read. */
+export interface HttpMaxRequestBodySize {
+  readonly isReadOnly: boolean;
+  /** null = unlimited. Setting it once read-only throws. */
+  maxRequestBodySize: number | null;
+}
+export const HttpMaxRequestBodySizeFeature = featureKey<HttpMaxRequestBodySize>("HttpMaxRequestBodySize");
+
+/** `IHttpMinRequestBodyDataRateFeature`. */
+export interface HttpMinRequestBodyDataRate {
+  minDataRate: MinDataRate | null;
+}
+export const HttpMinRequestBodyDataRateFeature = featureKey<HttpMinRequestBodyDataRate>("HttpMinRequestBodyDataRate");
+
+/** `IHttpMinResponseDataRateFeature` (absent on HTTP/2). */
+export interface HttpMinResponseDataRate {
+  minDataRate: MinDataRate | null;
+}
+export const HttpMinResponseDataRateFeature = featureKey<HttpMinResponseDataRate>("HttpMinResponseDataRate");
+
+/** `IHttpUpgradeFeature`: opaque upgrades such as WebSockets. */
+export interface HttpUpgrade {
+  /** True for a request with `Connection: Upgrade` and an `Upgrade` header, on a protocol that supports it. */
+  readonly isUpgradableRequest: boolean;
+  /** Sends 101 and hands over the raw connection stream. */
+  upgrade(): Promise<Duplex>;
+}
+export const HttpUpgradeFeature = featureKey<HttpUpgrade>("HttpUpgrade");
+
+/** `IHttpResponseTrailersFeature`. */
+export interface HttpResponseTrailers {
+  readonly trailers: HeaderMap;
+}
+export const HttpResponseTrailersFeature = featureKey<HttpResponseTrailers>("HttpResponseTrailers");
+
+/** `IHttpRequestTrailersFeature`: readable once the body has been read. */
+export interface HttpRequestTrailers {
+  readonly available: boolean;
+  readonly trailers: HeaderMap;
+}
+export const HttpRequestTrailersFeature = featureKey<HttpRequestTrailers>("HttpRequestTrailers");
+
+/** `IHttpRequestBodyDetectionFeature`. */
+export interface HttpRequestBodyDetection {
+  readonly canHaveBody: boolean;
+}
+export const HttpRequestBodyDetectionFeature = featureKey<HttpRequestBodyDetection>("HttpRequestBodyDetection");

@@ -1,0 +1,605 @@
+/**
+ * One HTTP/1.1 connection: read, parse, dispatch, respond, keep alive
+ * (hyper's `conn.rs` + `dispatch.rs`, Kestrel's `Http1Connection`).
+ *
+ * ```
+ *            head parsed                 app done, body read
+ *   Head ─────────────────▶ Request ─────────────────────────▶ Head (keep-alive)
+ *    │ ▲                      │  app done, body unread              ▲
+ *    │ └──────── Drain ◀──────┘  (discard up to 5 s) ─────────────────┘
+ *    └─ bad head / timeout / close ──▶ Closing (FIN sent, input discarded) ──▶ Closed
+ * ```
+ *
+ * Requests on one connection run one at a time; bytes of a pipelined next
+ * request wait in the input buffer. Every timeout is a deadline checked by
+ * the server's one heartbeat: there is no timer per connection or request.
+ *
+ * @module
+ */
+import {
+  BadHttpRequestError,
+  ConnectionAbortedError,
+  type ConnectionContext,
+  type ConnectionInfo,
+  type FeatureCollection,
+  type HeaderMap,
+  type HeartbeatHandler,
+  type Logger,
+  type ReadonlyServerLimits,
+  type RequestDelegate,
+  type ServiceContext,
+} from "@x/abstractions";
+import type { Duplex } from "node:stream";
+import { type BodyDecoder, type BodySink, ChunkedDecoder, ContentLengthDecoder } from "./body-decoder.js";
+import { Http1Context, type ContextOwner } from "./context.js";
+import { Http1ParseError, reject } from "./errors.js";
+import { InputBuffer } from "./input-buffer.js";
+import { RequestHeadParser } from "./parser.js";
+import { Http1Request } from "./request.js";
+import { type BodyOwner, emptyBody, Http1RequestBody } from "./request-body.js";
+import { BodyFraming, RequestHead } from "./request-head.js";
+import { Http1Response, type ResponseOwner } from "./response.js";
+import { statusLine } from "./response-head.js";
+
+export interface Http1ConnectionOptions {
+  /** `http` or `https`; TLS middleware runs before this handler and says which. */
+  scheme?: string;
+}
+
+const State = { Head: 0, Request: 1, Drain: 2, Closing: 3, Closed: 4 } as const;
+type State = (typeof State)[keyof typeof State];
+
+const Timeout = { None: 0, KeepAlive: 1, RequestHeaders: 2, Drain: 3, Closing: 4 } as const;
+type Timeout = (typeof Timeout)[keyof typeof Timeout];
+
+/** Kestrel drains an unread request body for at most 5 s before closing. */
+const DRAIN_TIMEOUT_MS = 5_000;
+/** After our FIN, how long a peer may keep the socket open (lingering close). */
+const CLOSE_LINGER_MS = 5_000;
+const CONTINUE_100 = "HTTP/1.1 100 Continue\r\n\r\n";
+const RESOLVED = Promise.resolve();
+
+export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, ResponseOwner, ContextOwner {
+  readonly #connection: ConnectionContext;
+  readonly #socket: Duplex;
+  readonly #service: ServiceContext;
+  readonly #limits: ReadonlyServerLimits;
+  readonly #app: RequestDelegate;
+  readonly #logger: Logger;
+  readonly #scheme: string;
+  readonly connectionInfo: ConnectionInfo;
+  readonly serverHeader: string | null;
+
+  readonly #input = new InputBuffer();
+  readonly #parser: RequestHeadParser;
+  #head = new RequestHead();
+  #state: State = State.Head;
+  #ctx: Http1Context | null = null;
+  #response: Http1Response | null = null;
+  #body: Http1RequestBody | null = null;
+  #decoder: BodyDecoder | null = null;
+  #bodyDone = true;
+  #bodyBytes = 0;
+  #bodyError: BadHttpRequestError | null = null;
+  #sent100 = false;
+  #keepAlive = true;
+  #requestCount = 0;
+  #timeout: Timeout = Timeout.None;
+  #deadline = 0;
+  #paused = false;
+  #aborted = false;
+  #clientEnded = false;
+  #corked = false;
+  #flushImmediate: NodeJS.Immediate | null = null;
+  #drain: Promise<void> | null = null;
+  #drainResolve: (() => void) | null = null;
+  #resolveClosed: () => void = () => {};
+
+  constructor(connection: ConnectionContext, service: ServiceContext, app: RequestDelegate, options: Http1ConnectionOptions = {}) {
+    this.#connection = connection;
+    this.#socket = connection.transport;
+    this.#service = service;
+    this.#limits = service.limits;
+    this.#app = app;
+    this.#logger = service.loggerFactory.createLogger("X.Server.Http1");
+    this.#scheme = options.scheme ?? "http";
+    this.#parser = new RequestHeadParser(service.limits);
+    this.serverHeader = service.addServerHeader ? "server: X\r\n" : null;
+    const local = connection.localEndPoint;
+    const remote = connection.remoteEndPoint;
+    this.connectionInfo = Object.freeze({
+      id: connection.id,
+      localAddress: local?.kind === "ip" ? local.address : null,
+      localPort: local?.kind === "ip" ? local.port : 0,
+      remoteAddress: remote?.kind === "ip" ? remote.address : null,
+      remotePort: remote?.kind === "ip" ? remote.port : 0,
+    });
+  }
+
+  /** Serves requests until the connection closes. */
+  process(): Promise<void> {
+    const closed = new Promise<void>((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    const socket = this.#socket;
+    if (socket.destroyed) {
+      this.#onClose();
+      return closed;
+    }
+    socket.on("data", this.#onData);
+    socket.on("end", this.#onEnd);
+    socket.on("close", this.#onClose);
+    socket.on("error", this.#onError);
+    socket.on("drain", this.#onDrain);
+    this.#service.heartbeat.add(this);
+    this.#connection.onCloseRequested(this.#onCloseRequested);
+    this.#setTimeout(Timeout.KeepAlive, this.#limits.keepAliveTimeout);
+    return closed;
+  }
+
+  // ---- ResponseOwner / ContextOwner / BodyOwner -------------------------------------
+
+  get dateHeader(): string {
+    return this.#service.dateHeader.value;
+  }
+
+  get requestKeepAlive(): boolean {
+    return this.#keepAlive && this.#bodyError === null && !this.#clientEnded && !this.#connection.isCloseRequested;
+  }
+
+  get isHeadRequest(): boolean {
+    return this.#head.method === "HEAD";
+  }
+
+  get isHttp10(): boolean {
+    return this.#head.versionMinor === 0;
+  }
+
+  get isAborted(): boolean {
+    return this.#aborted;
+  }
+
+  get connectionFeatures(): FeatureCollection {
+    return this.#connection.features;
+  }
+
+  get bodyReadStarted(): boolean {
+    return this.#body?.hasStarted ?? false;
+  }
+
+  get isBodyComplete(): boolean {
+    return this.#bodyDone;
+  }
+
+  get requestTrailers(): HeaderMap | null {
+    return this.#decoder?.trailers ?? null;
+  }
+
+  writeRaw(data: string | Uint8Array): void {
+    if (this.#aborted) return;
+    if (!this.#corked) {
+      // Coalesce everything written in this turn (head, body, pipelined responses) into one writev.
+      this.#corked = true;
+      this.#socket.cork();
+      process.nextTick(this.#uncork);
+    }
+    this.#socket.write(data, "latin1");
+  }
+
+  waitForDrain(): Promise<void> {
+    const max = this.#limits.maxResponseBufferSize;
+    if (this.#aborted || max === null || this.#socket.writableLength <= max) return RESOLVED;
+    return (this.#drain ??= new Promise<void>((resolve) => {
+      this.#drainResolve = resolve;
+    }));
+  }
+
+  scheduleFlush(): void {
+    this.#flushImmediate ??= setImmediate(this.#onFlushTimer);
+  }
+
+  abortRequest(): void {
+    this.#logger.debug({ connectionId: this.#connection.id }, "The request was aborted by the application");
+    this.#abort();
+  }
+
+  onBodyReadStart(): void {
+    const max = this.#ctx!.maxRequestBodySize;
+    // Kestrel answers 413 as soon as the app reads a body whose Content-Length is over the limit.
+    if (max !== null && this.#head.contentLength > max) {
+      this.#failBody(new Http1ParseError("RequestBodyTooLarge", `Content-Length ${this.#head.contentLength} exceeds ${max}`));
+      reject("RequestBodyTooLarge");
+    }
+    // RFC 9110 §10.1.1: send 100 (Continue) only once the app asks for the content.
+    if (this.#head.expectContinue && !this.#sent100 && this.#head.versionMinor === 1 && !this.#response!.hasStarted) {
+      this.#sent100 = true;
+      this.writeRaw(CONTINUE_100);
+    }
+  }
+
+  onBodyConsumed(_bytes: number): void {
+    this.#updateReadPause();
+  }
+
+  onBodyData(view: Buffer): void {
+    this.#bodyBytes += view.length;
+    const max = this.#ctx?.maxRequestBodySize ?? this.#limits.maxRequestBodySize;
+    if (max !== null && this.#bodyBytes > max) reject("RequestBodyTooLarge");
+    if (this.#state === State.Request) this.#body!.push(view);
+  }
+
+  onHeartbeat(now: number): void {
+    if (this.#timeout === Timeout.None || now < this.#deadline) return;
+    const reason = this.#timeout;
+    this.#timeout = Timeout.None;
+    switch (reason) {
+      case Timeout.KeepAlive:
+        this.#logger.debug({ connectionId: this.#connection.id }, "Connection timed out while idle (keep-alive timeout)");
+        this.#closeGracefully();
+        break;
+      case Timeout.RequestHeaders:
+        this.#logger.debug({ connectionId: this.#connection.id }, "Request headers timeout");
+        this.#rejectRequest(new Http1ParseError("RequestHeadersTimeout"));
+        break;
+      case Timeout.Drain:
+      case Timeout.Closing:
+        this.#abort();
+        break;
+    }
+  }
+
+  // ---- socket events ----------------------------------------------------------------
+
+  #onData = (chunk: Buffer): void => {
+    if (this.#state >= State.Closing) return; // lingering close: discard
+    this.#input.append(chunk);
+    this.#process();
+    this.#updateReadPause();
+  };
+
+  #onEnd = (): void => {
+    this.#clientEnded = true;
+    switch (this.#state) {
+      case State.Head:
+        this.#closeGracefully();
+        break;
+      case State.Request:
+        if (!this.#bodyDone) this.#failBody(new Http1ParseError("UnexpectedEndOfRequestContent"));
+        break;
+      case State.Drain:
+        this.#closeGracefully();
+        break;
+      case State.Closing:
+        this.#abort();
+        break;
+    }
+  };
+
+  #onClose = (): void => {
+    if (this.#state === State.Closed) return;
+    this.#state = State.Closed;
+    this.#aborted = true;
+    this.#timeout = Timeout.None;
+    this.#service.heartbeat.remove(this);
+    if (this.#flushImmediate !== null) clearImmediate(this.#flushImmediate);
+    this.#ctx?.signalAborted();
+    this.#body?.fail(new ConnectionAbortedError("The client disconnected"));
+    this.#onDrain();
+    this.#resolveClosed();
+  };
+
+  #onError = (error: Error): void => {
+    this.#logger.debug({ connectionId: this.#connection.id, err: error }, "Connection error");
+  };
+
+  #onDrain = (): void => {
+    const resolve = this.#drainResolve;
+    this.#drain = null;
+    this.#drainResolve = null;
+    resolve?.();
+  };
+
+  #uncork = (): void => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
+
+  #onFlushTimer = (): void => {
+    this.#flushImmediate = null;
+    try {
+      this.#response?.flushPending();
+    } catch (error) {
+      this.#logger.error({ connectionId: this.#connection.id, err: error }, "Failed to write the response head");
+      this.#abort();
+    }
+  };
+
+  #onCloseRequested = (): void => {
+    this.#keepAlive = false;
+    if ((this.#state === State.Head && this.#parser.isIdle && this.#input.length === 0) || this.#state === State.Drain) {
+      this.#closeGracefully();
+    }
+  };
+
+  // ---- the request loop -------------------------------------------------------------
+
+  #process(): void {
+    try {
+      for (;;) {
+        switch (this.#state) {
+          case State.Head:
+            if (this.#input.length === 0) return;
+            if (this.#parser.isIdle) this.#setTimeout(Timeout.RequestHeaders, this.#limits.requestHeadersTimeout);
+            if (!this.#parser.parse(this.#input, this.#head)) return;
+            this.#startRequest();
+            break;
+          case State.Request:
+            if (this.#bodyError !== null) {
+              this.#input.reset();
+              return;
+            }
+            if (!this.#bodyDone && this.#input.length > 0 && this.#decoder!.decode(this.#input, this)) this.#onBodyComplete();
+            // Whatever remains belongs to the next (pipelined) request.
+            return;
+          case State.Drain:
+            if (this.#input.length === 0) return;
+            if (!this.#decoder!.decode(this.#input, this)) return;
+            this.#bodyDone = true;
+            this.#nextRequest();
+            break;
+          default:
+            this.#input.reset();
+            return;
+        }
+      }
+    } catch (error) {
+      this.#onProtocolError(error);
+    }
+  }
+
+  #startRequest(): void {
+    const head = this.#head;
+    this.#requestCount++;
+    this.#timeout = Timeout.None;
+    this.#keepAlive = this.#keepAlive && head.keepAlive;
+    this.#sent100 = false;
+    this.#bodyBytes = 0;
+    let body = emptyBody;
+    if (head.framing === BodyFraming.None) {
+      this.#bodyDone = true;
+      this.#body = null;
+      this.#decoder = null;
+    } else {
+      this.#bodyDone = false;
+      this.#body = new Http1RequestBody(this);
+      body = this.#body;
+      this.#decoder = head.framing === BodyFraming.Chunked ? new ChunkedDecoder(this.#limits) : new ContentLengthDecoder(head.contentLength);
+    }
+    const request = new Http1Request(head, this.#scheme, body);
+    this.#response = new Http1Response(this);
+    this.#ctx = new Http1Context(this, request, this.#response, this.#requestCount, this.#limits.maxRequestBodySize);
+    this.#state = State.Request;
+    let result: unknown;
+    try {
+      result = this.#app(this.#ctx);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    if (result !== null && typeof result === "object" && typeof (result as PromiseLike<void>).then === "function") {
+      (result as PromiseLike<void>).then(this.#onAppDone, this.#onAppFailed);
+    } else {
+      RESOLVED.then(this.#onAppDone);
+    }
+  }
+
+  #onBodyComplete(): void {
+    this.#bodyDone = true;
+    this.#body!.end();
+  }
+
+  #onAppDone = (): void => {
+    this.#finishRequest(null);
+  };
+
+  #onAppFailed = (error: unknown): void => {
+    this.#finishRequest(error ?? new Error("The application failed without an error"));
+  };
+
+  #finishRequest(error: unknown): void {
+    const response = this.#response!;
+    if (this.#flushImmediate !== null) {
+      clearImmediate(this.#flushImmediate);
+      this.#flushImmediate = null;
+    }
+    let status = 0;
+    if (error !== null) {
+      if (error instanceof BadHttpRequestError) {
+        status = error.statusCode;
+        this.#keepAlive = false;
+        this.#logger.debug({ connectionId: this.#connection.id, err: error }, `Bad request: ${error.message}`);
+      } else if (this.#aborted) {
+        this.#logger.debug({ connectionId: this.#connection.id, err: error }, "The application failed after the connection was aborted");
+      } else {
+        status = 500;
+        this.#logger.error(
+          { connectionId: this.#connection.id, traceIdentifier: this.#ctx!.traceIdentifier, err: error },
+          "An unhandled exception was thrown by the application.",
+        );
+      }
+    } else if (this.#bodyError !== null && !response.hasStarted) {
+      status = this.#bodyError.statusCode;
+    }
+    if (!this.#aborted) {
+      if (status !== 0) {
+        if (response.hasStarted) {
+          // The status line is gone; the only honest signal left is to cut the connection.
+          this.#abort();
+          return;
+        }
+        response.resetForError(status);
+      }
+      this.#completeResponse(response);
+    }
+    this.#runCompletedCallbacks(response);
+    if (this.#aborted) return;
+    if (!response.keepAlive || !this.requestKeepAlive) {
+      this.#closeGracefully();
+    } else if (!this.#bodyDone) {
+      // The app did not read the whole body: discard it so the connection can be reused.
+      this.#state = State.Drain;
+      this.#ctx = null;
+      this.#setTimeout(Timeout.Drain, DRAIN_TIMEOUT_MS);
+      this.#process();
+      this.#updateReadPause();
+    } else {
+      this.#nextRequest();
+      this.#process();
+      this.#updateReadPause();
+    }
+  }
+
+  #completeResponse(response: Http1Response): void {
+    try {
+      response.complete();
+    } catch (error) {
+      this.#logger.error({ connectionId: this.#connection.id, err: error }, "Failed to complete the response");
+      if (response.hasStarted && response.isCompleted) {
+        this.#keepAlive = false;
+        if (error instanceof Error && (error as { code?: string }).code === "ERR_X_HTTP_CONTENT_LENGTH_MISMATCH") this.#abort();
+        return;
+      }
+      response.resetForError(500);
+      response.complete();
+    }
+  }
+
+  #runCompletedCallbacks(response: Http1Response): void {
+    const callbacks = response.takeCompletedCallbacks();
+    if (callbacks === null) return;
+    for (const callback of callbacks) {
+      try {
+        Promise.resolve(callback()).catch(this.#onCompletedCallbackError);
+      } catch (error) {
+        this.#onCompletedCallbackError(error);
+      }
+    }
+  }
+
+  #onCompletedCallbackError = (error: unknown): void => {
+    this.#logger.error({ connectionId: this.#connection.id, err: error }, "An OnCompleted callback failed");
+  };
+
+  #nextRequest(): void {
+    this.#state = State.Head;
+    this.#ctx = null;
+    this.#response = null;
+    this.#body = null;
+    this.#decoder = null;
+    this.#bodyDone = true;
+    this.#bodyError = null;
+    this.#head = new RequestHead();
+    if (this.#clientEnded && this.#input.length === 0) {
+      this.#closeGracefully();
+      return;
+    }
+    if (this.#connection.isCloseRequested && this.#input.length === 0) {
+      this.#closeGracefully();
+      return;
+    }
+    this.#setTimeout(Timeout.KeepAlive, this.#limits.keepAliveTimeout);
+  }
+
+  // ---- errors and closing -----------------------------------------------------------
+
+  #onProtocolError(error: unknown): void {
+    const bad = error instanceof BadHttpRequestError ? error : null;
+    if (bad === null) {
+      this.#logger.error({ connectionId: this.#connection.id, err: error }, "Unexpected error while processing the connection");
+      this.#abort();
+      return;
+    }
+    switch (this.#state) {
+      case State.Head:
+        this.#rejectRequest(bad);
+        break;
+      case State.Request:
+        this.#failBody(bad);
+        break;
+      default:
+        this.#logger.debug({ connectionId: this.#connection.id, err: bad }, "Bad request data while draining");
+        this.#closeGracefully();
+        break;
+    }
+  }
+
+  #failBody(error: BadHttpRequestError): void {
+    if (this.#bodyError !== null) return;
+    this.#bodyError = error;
+    this.#keepAlive = false;
+    this.#input.reset();
+    this.#body?.fail(error);
+    this.#logger.debug({ connectionId: this.#connection.id, err: error }, `Bad request body: ${error.message}`);
+  }
+
+  /** Answers a request the server rejects before the app sees it, then closes. */
+  #rejectRequest(error: BadHttpRequestError): void {
+    this.#logger.debug({ connectionId: this.#connection.id, reason: error.reason, status: error.statusCode }, `Connection bad request data: ${error.message}`);
+    const hadBytes = !this.#parser.isIdle || this.#input.length > 0;
+    if (hadBytes || error.statusCode !== 408) {
+      let head = `${statusLine(error.statusCode, undefined)}content-length: 0\r\nconnection: close\r\ndate: ${this.dateHeader}\r\n`;
+      if (this.serverHeader !== null) head += this.serverHeader;
+      this.writeRaw(`${head}\r\n`);
+    }
+    this.#input.reset();
+    this.#closeGracefully();
+  }
+
+  /** Sends FIN after pending writes, keeps reading (and discarding) briefly so the peer sees our response, not a reset. */
+  #closeGracefully(): void {
+    if (this.#state >= State.Closing) return;
+    this.#state = State.Closing;
+    this.#setTimeout(Timeout.Closing, CLOSE_LINGER_MS);
+    if (this.#clientEnded) {
+      this.#socket.end(() => this.#abort());
+    } else {
+      this.#socket.end();
+    }
+    this.#updateReadPause();
+  }
+
+  #abort(): void {
+    if (this.#aborted && this.#state === State.Closed) return;
+    this.#aborted = true;
+    this.#ctx?.signalAborted();
+    this.#connection.abort();
+  }
+
+  #setTimeout(reason: Timeout, ms: number): void {
+    this.#timeout = reason;
+    this.#deadline = this.#service.clock.now() + ms;
+  }
+
+  /** Pauses reading while too much is buffered: the app's unread body, or pipelined requests waiting. */
+  #updateReadPause(): void {
+    const max = this.#limits.maxRequestBufferSize;
+    let shouldPause = false;
+    if (max !== null && this.#state === State.Request) {
+      shouldPause = (this.#body?.queuedBytes ?? 0) > max || (this.#bodyDone && this.#input.length > max);
+    }
+    if (shouldPause !== this.#paused) {
+      this.#paused = shouldPause;
+      if (shouldPause) this.#socket.pause();
+      else this.#socket.resume();
+    }
+  }
+}
+
+/** Handles one connection with HTTP/1.1 until it closes. */
+export function processHttp1Connection(
+  connection: ConnectionContext,
+  service: ServiceContext,
+  app: RequestDelegate,
+  options?: Http1ConnectionOptions,
+): Promise<void> {
+  return new Http1Connection(connection, service, app, options).process();
+}

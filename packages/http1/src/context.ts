@@ -1,0 +1,138 @@
+/**
+ * The per-request `HttpContext` for HTTP/1.1. Like Kestrel's `HttpProtocol`,
+ * the context object itself implements the request features, so a request
+ * allocates no feature objects unless the app asks for the collection.
+ *
+ * @module
+ */
+import {
+  ConnectionAbortedError,
+  FeatureCollection,
+  HttpConnectionFeature,
+  HttpMaxRequestBodySizeFeature,
+  HttpRequestBodyDetectionFeature,
+  HttpRequestLifetimeFeature,
+  HttpRequestTrailersFeature,
+  HttpResponseTrailersFeature,
+  HeaderMap,
+  UserError,
+  type ConnectionInfo,
+  type HttpContext,
+  type HttpMaxRequestBodySize,
+  type HttpRequestBodyDetection,
+  type HttpRequestLifetime,
+  type HttpRequestTrailers,
+} from "@x/abstractions";
+import type { Http1Request } from "./request.js";
+import type { Http1Response } from "./response.js";
+
+/** What the context needs from its connection. */
+export interface ContextOwner {
+  readonly connectionInfo: ConnectionInfo;
+  readonly connectionFeatures: FeatureCollection;
+  abortRequest(): void;
+  readonly isAborted: boolean;
+  /** Whether the app has begun reading the body (the size limit is then fixed). */
+  readonly bodyReadStarted: boolean;
+  readonly requestTrailers: HeaderMap | null;
+  readonly isBodyComplete: boolean;
+}
+
+const EMPTY_TRAILERS = new HeaderMap();
+
+export class Http1Context
+  implements HttpContext, HttpRequestLifetime, HttpMaxRequestBodySize, HttpRequestBodyDetection, HttpRequestTrailers
+{
+  readonly request: Http1Request;
+  readonly response: Http1Response;
+  readonly #owner: ContextOwner;
+  readonly #requestNumber: number;
+  #features: FeatureCollection | undefined;
+  #items: Map<unknown, unknown> | undefined;
+  #abortController: AbortController | undefined;
+  #maxRequestBodySize: number | null;
+
+  constructor(owner: ContextOwner, request: Http1Request, response: Http1Response, requestNumber: number, maxRequestBodySize: number | null) {
+    this.#owner = owner;
+    this.request = request;
+    this.response = response;
+    this.#requestNumber = requestNumber;
+    this.#maxRequestBodySize = maxRequestBodySize;
+  }
+
+  get connection(): ConnectionInfo {
+    return this.#owner.connectionInfo;
+  }
+
+  get features(): FeatureCollection {
+    if (this.#features === undefined) {
+      const f = new FeatureCollection(this.#owner.connectionFeatures);
+      f.set(HttpConnectionFeature, this.#owner.connectionInfo);
+      f.set(HttpRequestLifetimeFeature, this);
+      f.set(HttpMaxRequestBodySizeFeature, this);
+      f.set(HttpRequestBodyDetectionFeature, this);
+      f.set(HttpRequestTrailersFeature, this);
+      f.set(HttpResponseTrailersFeature, this.response);
+      this.#features = f;
+    }
+    return this.#features;
+  }
+
+  get items(): Map<unknown, unknown> {
+    return (this.#items ??= new Map());
+  }
+
+  get traceIdentifier(): string {
+    // Kestrel's format: "{ConnectionId}:{RequestNumber:X8}".
+    return `${this.#owner.connectionInfo.id}:${this.#requestNumber.toString(16).toUpperCase().padStart(8, "0")}`;
+  }
+
+  get requestAborted(): AbortSignal {
+    if (this.#abortController === undefined) {
+      this.#abortController = new AbortController();
+      if (this.#owner.isAborted) this.#abortController.abort(new ConnectionAbortedError());
+    }
+    return this.#abortController.signal;
+  }
+
+  abort(): void {
+    this.#owner.abortRequest();
+  }
+
+  /** Called by the connection when the client goes away or the request is aborted. */
+  signalAborted(): void {
+    this.#abortController?.abort(new ConnectionAbortedError("The client disconnected or the request was aborted"));
+  }
+
+  // IHttpMaxRequestBodySizeFeature
+  get isReadOnly(): boolean {
+    return this.#owner.bodyReadStarted;
+  }
+
+  get maxRequestBodySize(): number | null {
+    return this.#maxRequestBodySize;
+  }
+
+  set maxRequestBodySize(value: number | null) {
+    if (this.isReadOnly) {
+      throw new UserError("The maximum request body size cannot be modified after the app has already started reading the request body.", "ERR_X_HTTP_BODY_SIZE_READ_ONLY");
+    }
+    if (value !== null && (!Number.isSafeInteger(value) || value < 0)) throw new UserError(`Invalid max request body size ${value}`, "ERR_X_HTTP_INVALID_LIMIT");
+    this.#maxRequestBodySize = value;
+  }
+
+  // IHttpRequestBodyDetectionFeature
+  get canHaveBody(): boolean {
+    return this.request.body.isCompleted === false || this.request.contentLength !== null;
+  }
+
+  // IHttpRequestTrailersFeature
+  get available(): boolean {
+    return this.#owner.isBodyComplete;
+  }
+
+  get trailers(): HeaderMap {
+    if (!this.available) throw new UserError("The request trailers are not available yet; read the whole body first", "ERR_X_HTTP_TRAILERS_NOT_AVAILABLE");
+    return this.#owner.requestTrailers ?? EMPTY_TRAILERS;
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * `@x/http1`: the HTTP/1.1 connection handler, with its own incremental
+ * parser and writer. It depends only on `@x/abstractions`; `@x/server`
+ * hands it connections.
+ *
+ * @module
+ */
+export { Http1Connection, processHttp1Connection } from "./connection.js";
+export type { Http1ConnectionOptions } from "./connection.js";
+export { Http1ParseError, RejectionReason } from "./errors.js";
+export { normalizePath, removeDotSegments } from "./path.js";

@@ -1,0 +1,69 @@
+/**
+ * Request path decoding as Kestrel does it: percent-decode as UTF-8 except
+ * `%2F` (which would change the path's segments), then remove dot segments
+ * (RFC 3986 §5.2.4) so `/a/../b` can never climb above the root.
+ *
+ * @module
+ */
+
+/** Splits an origin-form target into its decoded path and its raw query (with `?`). */
+export function splitTarget(target: string): { path: string; query: string } {
+  const q = target.indexOf("?");
+  const rawPath = q === -1 ? target : target.slice(0, q);
+  const query = q === -1 ? "" : target.slice(q);
+  return { path: normalizePath(rawPath), query };
+}
+
+/** Decodes and normalizes a raw absolute path. Fast path: nothing to do for plain paths. */
+export function normalizePath(rawPath: string): string {
+  let path = rawPath.includes("%") ? decodePath(rawPath) : rawPath;
+  if (path.includes("/.")) path = removeDotSegments(path);
+  return path;
+}
+
+function decodePath(raw: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x25 /* % */ && i + 2 < raw.length + 0 && isHex(raw.charCodeAt(i + 1)) && isHex(raw.charCodeAt(i + 2))) {
+      const b = Number.parseInt(raw.slice(i + 1, i + 3), 16);
+      if (b === 0x2f) {
+        // Keep %2F encoded: decoding it would turn data into a path separator.
+        bytes.push(0x25, raw.charCodeAt(i + 1), raw.charCodeAt(i + 2));
+      } else {
+        bytes.push(b);
+      }
+      i += 2;
+    } else {
+      bytes.push(c & 0xff);
+    }
+  }
+  const buf = Buffer.from(bytes);
+  const decoded = buf.toString("utf8");
+  // Invalid UTF-8 would decode to U+FFFD; keep the raw form instead, as Kestrel does.
+  return decoded.includes("\ufffd") && !raw.includes("\ufffd") ? Buffer.from(raw, "latin1").toString("latin1") : decoded;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** RFC 3986 §5.2.4 for an absolute path. */
+export function removeDotSegments(path: string): string {
+  const out: string[] = [];
+  const segments = path.split("/");
+  // segments[0] is "" for an absolute path.
+  for (let i = 1; i < segments.length; i++) {
+    const s = segments[i]!;
+    const last = i === segments.length - 1;
+    if (s === ".") {
+      if (last) out.push("");
+    } else if (s === "..") {
+      out.pop();
+      if (last) out.push("");
+    } else {
+      out.push(s);
+    }
+  }
+  return `/${out.join("/")}`;
+}

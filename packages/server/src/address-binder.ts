@@ -1,0 +1,127 @@
+/**
+ * Decides which endpoints to bind and binds them (Kestrel's `AddressBinder`):
+ * endpoints from code win over hosting URLs unless `preferHostingUrls`;
+ * with neither, `http://localhost:5000`. `localhost` binds both loopbacks.
+ *
+ * @module
+ */
+import { type EndPoint, ipEndPoint, type Logger, OptionsValidationError, unixEndPoint } from "@x/abstractions";
+import { AddressInUseError, AddressNotAvailableError } from "@x/transport-sockets";
+import { type BindingAddress, parseBindingAddress } from "./binding-address.js";
+import { ListenOptions } from "./listen-options.js";
+import type { ServerOptions } from "./server-options.js";
+
+/** Kestrel's default when nothing is configured. */
+export const DEFAULT_URL = "http://localhost:5000";
+
+/** Binds one endpoint; returns the actual endpoint (port 0 resolved) and how to unbind it. */
+export type BindEndPoint = (endPoint: EndPoint, listenOptions: ListenOptions) => Promise<{ endPoint: EndPoint; unbind(): Promise<void> }>;
+
+export interface BoundEndpoint {
+  readonly listenOptions: ListenOptions;
+  readonly url: string;
+  readonly unbind: () => Promise<void>;
+}
+
+/** Which endpoints to bind, given the code endpoints and the hosting URLs. */
+export function resolveListenOptions(options: ServerOptions, urls: readonly string[], preferHostingUrls: boolean, logger: Logger): ListenOptions[] {
+  const code = options.listenOptions;
+  if (code.length > 0 && urls.length > 0 && !preferHostingUrls) {
+    logger.warn(`Overriding address(es) '${urls.join(", ")}'. Binding to endpoints defined in code (listen) or configuration instead.`);
+    return code;
+  }
+  if (urls.length > 0) return urls.map((url) => listenOptionsFromUrl(options, parseBindingAddress(url), logger));
+  if (code.length > 0) return code;
+  return [listenOptionsFromUrl(options, parseBindingAddress(DEFAULT_URL), logger)];
+}
+
+export function listenOptionsFromUrl(options: ServerOptions, address: BindingAddress, logger: Logger): ListenOptions {
+  let listenOptions: ListenOptions;
+  switch (address.host.kind) {
+    case "unix":
+      listenOptions = new ListenOptions(unixEndPoint(address.host.path));
+      break;
+    case "localhost":
+      if (address.port === 0) {
+        throw new OptionsValidationError(
+          `Dynamic port binding is not supported when binding to localhost (${address.url}). Bind to 127.0.0.1:0 or [::1]:0 instead.`,
+          "urls",
+        );
+      }
+      listenOptions = new ListenOptions(ipEndPoint("127.0.0.1", address.port), true);
+      break;
+    case "ip":
+      listenOptions = new ListenOptions(ipEndPoint(address.host.address, address.port));
+      break;
+    case "any":
+      if (address.isHostName) {
+        logger.info(`Binding to ${address.url}: a host name other than localhost binds every address (dual-stack).`);
+      }
+      listenOptions = new ListenOptions(ipEndPoint("::", address.port));
+      break;
+  }
+  if (address.scheme === "https") {
+    throw new OptionsValidationError(
+      `Unable to bind ${address.url}: HTTPS endpoints need TLS (@x/https-sni) and a certificate, which this server does not have configured.`,
+      "urls",
+    );
+  }
+  return options.applyConfiguration(listenOptions);
+}
+
+/** Binds every endpoint; on any failure unbinds what was bound and rethrows. */
+export async function bindAll(listenOptions: readonly ListenOptions[], bind: BindEndPoint, logger: Logger): Promise<BoundEndpoint[]> {
+  const bound: BoundEndpoint[] = [];
+  try {
+    for (const lo of listenOptions) bound.push(...(await bindOne(lo, bind, logger)));
+  } catch (error) {
+    await Promise.allSettled(bound.map((b) => b.unbind()));
+    throw error;
+  }
+  return bound;
+}
+
+async function bindOne(lo: ListenOptions, bind: BindEndPoint, logger: Logger): Promise<BoundEndpoint[]> {
+  const endPoint = lo.endPoint;
+  if (lo.isLocalhost && endPoint.kind === "ip") return bindLocalhost(lo, endPoint.port, bind, logger);
+  try {
+    const l = await bind(endPoint, lo);
+    return [{ listenOptions: lo, url: lo.toUrl(l.endPoint), unbind: () => l.unbind() }];
+  } catch (error) {
+    // ListenAnyIP: fall back to IPv4 any when IPv6 is disabled on the machine (Kestrel does the same).
+    if (endPoint.kind === "ip" && endPoint.address === "::" && error instanceof AddressNotAvailableError) {
+      logger.warn(`IPv6 is not available; binding ${lo.toUrl(ipEndPoint("0.0.0.0", endPoint.port))} instead of ${lo.toUrl()}`);
+      const l = await bind(ipEndPoint("0.0.0.0", endPoint.port), lo);
+      return [{ listenOptions: lo, url: lo.toUrl(l.endPoint), unbind: () => l.unbind() }];
+    }
+    throw rewrap(error, lo.toUrl());
+  }
+}
+
+async function bindLocalhost(lo: ListenOptions, port: number, bind: BindEndPoint, logger: Logger): Promise<BoundEndpoint[]> {
+  const url = lo.toUrl();
+  let v4: Awaited<ReturnType<BindEndPoint>>;
+  try {
+    v4 = await bind(ipEndPoint("127.0.0.1", port), lo);
+  } catch (error) {
+    throw rewrap(error, url);
+  }
+  try {
+    const v6 = await bind(ipEndPoint("::1", port), lo);
+    return [{ listenOptions: lo, url, unbind: () => Promise.all([v4.unbind(), v6.unbind()]).then(() => {}) }];
+  } catch (error) {
+    if (error instanceof AddressNotAvailableError) {
+      // Kestrel: a missing IPv6 loopback is a warning, not a failure.
+      logger.warn(`Unable to bind to ${url} on the IPv6 loopback interface: ${(error as Error).message}`);
+      return [{ listenOptions: lo, url, unbind: () => v4.unbind() }];
+    }
+    await v4.unbind();
+    throw rewrap(error, url);
+  }
+}
+
+function rewrap(error: unknown, url: string): unknown {
+  if (error instanceof AddressInUseError) return new AddressInUseError(`Failed to bind to address ${url}: address already in use.`, { cause: error });
+  if (error instanceof AddressNotAvailableError) return new AddressNotAvailableError(`Failed to bind to address ${url}: address not available.`, { cause: error });
+  return error;
+}

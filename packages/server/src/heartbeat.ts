@@ -1,0 +1,79 @@
+/**
+ * The server's one timer (Kestrel's `Heartbeat`). Once a second it refreshes
+ * the cached Date header and calls every registered connection, which checks
+ * its own deadline. No connection or request owns a timer of its own.
+ *
+ * @module
+ */
+import type { Clock, DateHeaderSource, Heartbeat as HeartbeatContract, HeartbeatHandler, Logger } from "@x/abstractions";
+
+/** Kestrel ticks once a second. */
+export const HEARTBEAT_INTERVAL_MS = 1_000;
+
+export class DateHeaderValue implements DateHeaderSource {
+  value: string;
+  #second = -1;
+
+  constructor(now: number) {
+    this.value = new Date(now).toUTCString();
+    this.#second = Math.floor(now / 1000);
+  }
+
+  /** RFC 9110 §5.6.7 IMF-fixdate; `toUTCString` produces exactly that format. */
+  update(now: number): void {
+    const second = Math.floor(now / 1000);
+    if (second === this.#second) return;
+    this.#second = second;
+    this.value = new Date(now).toUTCString();
+  }
+}
+
+export class Heartbeat implements HeartbeatContract {
+  readonly #handlers = new Set<HeartbeatHandler>();
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly dateHeader: DateHeaderValue;
+  #timer: NodeJS.Timeout | null = null;
+
+  constructor(clock: Clock, logger: Logger) {
+    this.#clock = clock;
+    this.#logger = logger;
+    this.dateHeader = new DateHeaderValue(clock.now());
+  }
+
+  get handlerCount(): number {
+    return this.#handlers.size;
+  }
+
+  add(handler: HeartbeatHandler): void {
+    this.#handlers.add(handler);
+  }
+
+  remove(handler: HeartbeatHandler): void {
+    this.#handlers.delete(handler);
+  }
+
+  start(intervalMs = HEARTBEAT_INTERVAL_MS): void {
+    if (this.#timer !== null) return;
+    this.#timer = setInterval(this.tick, intervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  /** One beat. Public so tests with a manual clock can drive time. */
+  tick = (): void => {
+    const now = this.#clock.now();
+    this.dateHeader.update(now);
+    for (const handler of this.#handlers) {
+      try {
+        handler.onHeartbeat(now);
+      } catch (error) {
+        this.#logger.error({ err: error }, "A heartbeat handler failed");
+      }
+    }
+  };
+}

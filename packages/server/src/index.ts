@@ -1,0 +1,17 @@
+/**
+ * `@x/server`: the server core. Composes `@x/transport-sockets` and
+ * `@x/http1` behind Kestrel's options model.
+ *
+ * @module
+ */
+export { DEFAULT_URL } from "./address-binder.js";
+export type { BindEndPoint } from "./address-binder.js";
+export { parseBindingAddress, splitUrls } from "./binding-address.js";
+export type { BindingAddress, BindingHost } from "./binding-address.js";
+export { DateHeaderValue, Heartbeat, HEARTBEAT_INTERVAL_MS } from "./heartbeat.js";
+export { HttpProtocols, parseHttpProtocols } from "./http-protocols.js";
+export { ListenOptions } from "./listen-options.js";
+export { DEFAULT_SHUTDOWN_TIMEOUT_MS, Server } from "./server.js";
+export type { ServerDependencies } from "./server.js";
+export { ServerOptions } from "./server-options.js";
+export type { ConfigureListenOptions } from "./server-options.js";

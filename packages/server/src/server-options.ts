@@ -1,0 +1,93 @@
+/**
+ * The server's options (Kestrel's `KestrelServerOptions`): limits, the
+ * endpoints configured in code, and endpoint defaults.
+ *
+ * @module
+ */
+import { type EndPoint, ipEndPoint, OptionsValidationError, ServerLimits, unixEndPoint } from "@x/abstractions";
+import { isIP } from "node:net";
+import { ListenOptions } from "./listen-options.js";
+
+export type ConfigureListenOptions = (listenOptions: ListenOptions) => void;
+
+function checkPort(port: number): void {
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new OptionsValidationError(`Invalid port ${port}: it must be an integer from 0 to 65535`, "Port");
+  }
+}
+
+/**
+ * @example
+ * options.limits.maxRequestBodySize = 10 * 1024;
+ * options.listen("127.0.0.1", 5000);
+ * options.listenLocalhost(5001, (listen) => listen.use(myConnectionMiddleware));
+ */
+export class ServerOptions {
+  readonly limits = new ServerLimits();
+  /** Whether responses carry a `Server` header (Kestrel's AddServerHeader, default true). */
+  addServerHeader = true;
+  /** Accepted for ASP.NET Core compatibility; Node has no synchronous socket I/O to allow. */
+  allowSynchronousIO = false;
+  /** Accepted for ASP.NET Core compatibility; has no effect in Node. */
+  disableStringReuse = false;
+  /** Endpoints configured in code, in order. */
+  readonly listenOptions: ListenOptions[] = [];
+  #endpointDefaults: ConfigureListenOptions | undefined;
+
+  /** Runs for every endpoint created after this call; the last call wins (Kestrel's ConfigureEndpointDefaults). */
+  configureEndpointDefaults(configure: ConfigureListenOptions): this {
+    this.#endpointDefaults = configure;
+    return this;
+  }
+
+  get endpointDefaults(): ConfigureListenOptions | undefined {
+    return this.#endpointDefaults;
+  }
+
+  /** Listens on an IP address (`127.0.0.1`, `::1`, `0.0.0.0`, `::`) and port, or on an endpoint. */
+  listen(address: string, port: number, configure?: ConfigureListenOptions): this;
+  listen(endPoint: EndPoint, configure?: ConfigureListenOptions): this;
+  listen(a: string | EndPoint, b?: number | ConfigureListenOptions, c?: ConfigureListenOptions): this {
+    if (typeof a === "string") {
+      if (a.toLowerCase() === "localhost") return this.listenLocalhost(b as number, c);
+      if (isIP(a) === 0) throw new OptionsValidationError(`'${a}' is not an IP address; use listenLocalhost or listenAnyIP for names`, "Address");
+      checkPort(b as number);
+      return this.#add(new ListenOptions(ipEndPoint(a, b as number)), c);
+    }
+    if (a.kind === "ip") checkPort(a.port);
+    return this.#add(new ListenOptions(a), b as ConfigureListenOptions | undefined);
+  }
+
+  /** Listens on every IPv4 and IPv6 address (dual-stack `::`). */
+  listenAnyIP(port: number, configure?: ConfigureListenOptions): this {
+    checkPort(port);
+    return this.#add(new ListenOptions(ipEndPoint("::", port)), configure);
+  }
+
+  /** Listens on 127.0.0.1 and ::1. Port 0 is refused, as Kestrel does: the two would differ. */
+  listenLocalhost(port: number, configure?: ConfigureListenOptions): this {
+    checkPort(port);
+    if (port === 0) {
+      throw new OptionsValidationError("Dynamic port binding is not supported when binding to localhost. Bind to 127.0.0.1:0 or [::1]:0 instead.", "Port");
+    }
+    return this.#add(new ListenOptions(ipEndPoint("127.0.0.1", port), true), configure);
+  }
+
+  /** Listens on a Unix domain socket. */
+  listenUnixSocket(path: string, configure?: ConfigureListenOptions): this {
+    if (typeof path !== "string" || path.length === 0) throw new OptionsValidationError("The Unix socket path must not be empty", "Path");
+    return this.#add(new ListenOptions(unixEndPoint(path)), configure);
+  }
+
+  /** Applies endpoint defaults, then the endpoint's own configuration. */
+  applyConfiguration(listenOptions: ListenOptions, configure?: ConfigureListenOptions): ListenOptions {
+    this.#endpointDefaults?.(listenOptions);
+    configure?.(listenOptions);
+    return listenOptions;
+  }
+
+  #add(listenOptions: ListenOptions, configure?: ConfigureListenOptions): this {
+    this.listenOptions.push(this.applyConfiguration(listenOptions, configure));
+    return this;
+  }
+}

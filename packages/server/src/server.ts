@@ -1,0 +1,191 @@
+/**
+ * The server core (Kestrel's `KestrelServer`): binds the endpoints, runs each
+ * accepted connection through its endpoint's connection pipeline to the
+ * protocol handler, drives every timeout from one heartbeat, and stops
+ * gracefully.
+ *
+ * @module
+ */
+import {
+  type Clock,
+  composeConnectionMiddleware,
+  type ConnectionContext,
+  type ConnectionDelegate,
+  FeatureCollection,
+  freezeLimits,
+  type LoggerFactory,
+  nullLoggerFactory,
+  OptionsValidationError,
+  type RequestDelegate,
+  type ServerAddresses,
+  ServerAddressesFeature,
+  type ServiceContext,
+  systemClock,
+  createResourceCounter,
+} from "@x/abstractions";
+import { processHttp1Connection } from "@x/http1";
+import { SocketTransportFactory } from "@x/transport-sockets";
+import { bindAll, type BindEndPoint, type BoundEndpoint, resolveListenOptions } from "./address-binder.js";
+import { ConnectionManager } from "./connection-manager.js";
+import { Heartbeat } from "./heartbeat.js";
+import { HttpProtocols } from "./http-protocols.js";
+import type { ListenOptions } from "./listen-options.js";
+import { ServerOptions } from "./server-options.js";
+
+export interface ServerDependencies {
+  loggerFactory?: LoggerFactory;
+  /** The time source for every timeout; tests pass a `ManualClock`. */
+  clock?: Clock;
+  /** Set false in tests that drive `heartbeat.tick()` by hand. */
+  startHeartbeatTimer?: boolean;
+}
+
+/** Kestrel's host default shutdown timeout. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+
+const ServerState = { Created: 0, Starting: 1, Started: 2, Stopping: 3, Stopped: 4 } as const;
+type ServerState = (typeof ServerState)[keyof typeof ServerState];
+
+/**
+ * @example
+ * const server = new Server();
+ * server.options.listen("127.0.0.1", 0);
+ * await server.start((ctx) => ctx.response.end("Hello"));
+ * console.log(server.addresses); // ["http://127.0.0.1:39211"]
+ * await server.stop();
+ */
+export class Server {
+  readonly options: ServerOptions;
+  readonly features = new FeatureCollection();
+  readonly heartbeat: Heartbeat;
+  readonly #serverAddresses: ServerAddresses = { addresses: [], preferHostingUrls: false };
+  readonly #loggerFactory: LoggerFactory;
+  readonly #clock: Clock;
+  readonly #bind: BindEndPoint;
+  readonly #startTimer: boolean;
+  #state: ServerState = ServerState.Created;
+  #bound: BoundEndpoint[] = [];
+  #manager: ConnectionManager | null = null;
+
+  constructor(options: ServerOptions = new ServerOptions(), deps: ServerDependencies = {}) {
+    this.options = options;
+    this.#loggerFactory = deps.loggerFactory ?? nullLoggerFactory;
+    this.#clock = deps.clock ?? systemClock;
+    this.#startTimer = deps.startHeartbeatTimer ?? true;
+    this.heartbeat = new Heartbeat(this.#clock, this.#loggerFactory.createLogger("X.Server.Heartbeat"));
+    const transport = new SocketTransportFactory({ logger: this.#loggerFactory.createLogger("X.Transport.Sockets") });
+    this.#bind = (endPoint, lo) => transport.bind(endPoint, this.#onConnectionFor(lo));
+    this.features.set(ServerAddressesFeature, this.#serverAddresses);
+  }
+
+  /** The URLs bound once started; before start, the hosting URLs to bind. */
+  get addresses(): string[] {
+    return this.#serverAddresses.addresses;
+  }
+
+  /** Open connections. */
+  get connectionCount(): number {
+    return this.#manager?.count ?? 0;
+  }
+
+  async start(app: RequestDelegate): Promise<void> {
+    if (this.#state !== ServerState.Created) throw new OptionsValidationError("The server has already been started", "Server");
+    this.#state = ServerState.Starting;
+    const logger = this.#loggerFactory.createLogger("X.Server");
+    const limits = freezeLimits(this.options.limits);
+    const service: ServiceContext = {
+      limits,
+      loggerFactory: this.#loggerFactory,
+      clock: this.#clock,
+      dateHeader: this.heartbeat.dateHeader,
+      heartbeat: this.heartbeat,
+      addServerHeader: this.options.addServerHeader,
+      upgradedConnections: createResourceCounter(limits.maxConcurrentUpgradedConnections),
+    };
+    this.#manager = new ConnectionManager(limits.maxConcurrentConnections);
+    this.#service = service;
+    this.#app = app;
+    const urls = this.#serverAddresses.addresses.slice();
+    try {
+      const endpoints = resolveListenOptions(this.options, urls, this.#serverAddresses.preferHostingUrls, logger);
+      for (const lo of endpoints) this.#pipelines.set(lo, this.#buildPipeline(lo));
+      this.#bound = await bindAll(endpoints, this.#bind, logger);
+    } catch (error) {
+      this.#state = ServerState.Stopped;
+      throw error;
+    }
+    this.#serverAddresses.addresses.length = 0;
+    for (const b of this.#bound) this.#serverAddresses.addresses.push(b.url);
+    if (this.#startTimer) this.heartbeat.start();
+    this.#state = ServerState.Started;
+  }
+
+  /**
+   * Stops gracefully: stop accepting, close idle keep-alive connections at
+   * once, let in-flight requests finish for up to `timeoutMs`, then abort the rest.
+   */
+  async stop(timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS): Promise<void> {
+    if (this.#state !== ServerState.Started && this.#state !== ServerState.Starting) return;
+    this.#state = ServerState.Stopping;
+    const logger = this.#loggerFactory.createLogger("X.Server");
+    await Promise.allSettled(this.#bound.map((b) => b.unbind()));
+    const manager = this.#manager!;
+    manager.requestCloseAll();
+    if (!(await manager.waitForDrain(timeoutMs))) {
+      logger.warn({ connections: manager.count }, "Some connections failed to close gracefully during server shutdown; aborting them");
+      manager.abortAll();
+      await manager.waitForDrain(1_000);
+    }
+    this.heartbeat.stop();
+    this.#state = ServerState.Stopped;
+  }
+
+  // ---- connections ------------------------------------------------------------------
+
+  #service: ServiceContext | null = null;
+  #app: RequestDelegate | null = null;
+  readonly #pipelines = new Map<ListenOptions, ConnectionDelegate>();
+
+  /** Connection middleware of the endpoint, then the protocol handler. */
+  #buildPipeline(lo: ListenOptions): ConnectionDelegate {
+    if (lo.protocols === HttpProtocols.Http2) {
+      throw new OptionsValidationError(`Endpoint ${lo.toUrl()} is configured for HTTP/2 only, which this server does not support yet`, "Protocols");
+    }
+    const service = this.#service!;
+    const app = this.#app!;
+    const scheme = lo.scheme;
+    const terminal: ConnectionDelegate = (connection) => processHttp1Connection(connection, service, app, { scheme });
+    return composeConnectionMiddleware(lo.middleware, terminal);
+  }
+
+  #onConnectionFor(lo: ListenOptions): (connection: ConnectionContext) => void {
+    return (connection) => this.#onConnection(lo, connection);
+  }
+
+  #onConnection(lo: ListenOptions, connection: ConnectionContext): void {
+    const manager = this.#manager;
+    const pipeline = this.#pipelines.get(lo);
+    if (manager === null || pipeline === undefined || this.#state >= ServerState.Stopping) {
+      connection.abort();
+      return;
+    }
+    if (!manager.tryAdd(connection)) {
+      // maxConcurrentConnections: Kestrel closes the new connection at once.
+      this.#loggerFactory.createLogger("X.Server.Connections").debug({ connectionId: connection.id }, "Connection rejected: maxConcurrentConnections reached");
+      connection.abort();
+      return;
+    }
+    pipeline(connection).then(
+      () => this.#onConnectionDone(connection),
+      (error: unknown) => {
+        this.#loggerFactory.createLogger("X.Server.Connections").debug({ connectionId: connection.id, err: error }, "Connection pipeline failed");
+        this.#onConnectionDone(connection);
+      },
+    );
+  }
+
+  #onConnectionDone(connection: ConnectionContext): void {
+    if (!connection.rawTransport.destroyed) connection.abort();
+    this.#manager?.remove(connection);
+  }
+}
