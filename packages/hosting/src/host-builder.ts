@@ -1,0 +1,123 @@
+/**
+ * The generic host builder (`IHostBuilder`) and `createDefaultBuilder`'s
+ * defaults: host configuration from `DOTNET_`/`ASPNETCORE_` environment
+ * variables and the command line; app configuration from `appsettings.json`,
+ * `appsettings.{Environment}.json`, environment variables and the command
+ * line, later sources winning.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { ConfigurationBuilder, type ConfigurationRoot } from "./configuration/index.js";
+import { AppHost } from "./app-host.js";
+import { Environments, HostEnvironment } from "./host-environment.js";
+import { WebHostBuilder, WebHostDefaults } from "./web-host-builder.js";
+
+export interface HostBuilderContext {
+  readonly configuration: ConfigurationRoot;
+  readonly hostingEnvironment: HostEnvironment;
+}
+
+export type ConfigureHostConfiguration = (builder: ConfigurationBuilder) => void;
+export type ConfigureAppConfiguration = (context: HostBuilderContext, builder: ConfigurationBuilder) => void;
+
+export interface HostBuilderOptions {
+  /** Command-line arguments, e.g. `process.argv.slice(2)`. */
+  args?: readonly string[];
+  /** Environment variables; default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Apply createDefaultBuilder's configuration sources. */
+  defaults?: boolean;
+}
+
+export class HostBuilder {
+  readonly #args: readonly string[];
+  readonly #env: NodeJS.ProcessEnv;
+  readonly #defaults: boolean;
+  readonly #hostConfigCallbacks: ConfigureHostConfiguration[] = [];
+  readonly #appConfigCallbacks: ConfigureAppConfiguration[] = [];
+  #web: WebHostBuilder | null = null;
+  #built = false;
+
+  constructor(options: HostBuilderOptions = {}) {
+    this.#args = options.args ?? [];
+    this.#env = options.env ?? process.env;
+    this.#defaults = options.defaults ?? false;
+  }
+
+  configureHostConfiguration(configure: ConfigureHostConfiguration): this {
+    this.#hostConfigCallbacks.push(configure);
+    return this;
+  }
+
+  configureAppConfiguration(configure: ConfigureAppConfiguration): this {
+    this.#appConfigCallbacks.push(configure);
+    return this;
+  }
+
+  /** Adds the web host: the server (Kestrel) and the application pipeline. */
+  configureWebHost(configure: (web: WebHostBuilder) => void): this {
+    this.#web ??= new WebHostBuilder();
+    configure(this.#web);
+    return this;
+  }
+
+  /**
+   * The web host with ASP.NET Core's web defaults: `ASPNETCORE_`-prefixed
+   * environment variables in the host configuration, and the server
+   * configured from the `Kestrel` section.
+   */
+  configureWebHostDefaults(configure: (web: WebHostBuilder) => void): this {
+    return this.configureWebHost(configure);
+  }
+
+  useEnvironment(environment: string): this {
+    return this.configureHostConfiguration((b) => b.addInMemoryCollection({ [WebHostDefaults.EnvironmentKey]: environment }));
+  }
+
+  useContentRoot(path: string): this {
+    return this.configureHostConfiguration((b) => b.addInMemoryCollection({ [WebHostDefaults.ContentRootKey]: path }));
+  }
+
+  build(): AppHost {
+    if (this.#built) throw new Error("build() can only be called once");
+    this.#built = true;
+    const hostConfig = this.#buildHostConfiguration();
+    const environment = new HostEnvironment(
+      hostConfig.get(WebHostDefaults.EnvironmentKey) || Environments.Production,
+      hostConfig.get(WebHostDefaults.ApplicationKey) || "app",
+      hostConfig.get(WebHostDefaults.ContentRootKey) || process.cwd(),
+    );
+    const appConfig = this.#buildAppConfiguration(hostConfig, environment);
+    return new AppHost({ configuration: appConfig, hostConfiguration: hostConfig, environment, web: this.#web });
+  }
+
+  #buildHostConfiguration(): ConfigurationRoot {
+    const builder = new ConfigurationBuilder();
+    builder.addInMemoryCollection({ [WebHostDefaults.ContentRootKey]: process.cwd() });
+    if (this.#defaults) {
+      builder.addEnvironmentVariables("DOTNET_", this.#env);
+      if (this.#web) builder.addEnvironmentVariables("ASPNETCORE_", this.#env);
+    }
+    // Settings from code (useUrls, useSetting) override the environment; the command line overrides them.
+    if (this.#web && this.#web.settings.size > 0) builder.addInMemoryCollection(Object.fromEntries(this.#web.settings));
+    if (this.#defaults && this.#args.length > 0) builder.addCommandLine(this.#args);
+    for (const configure of this.#hostConfigCallbacks) configure(builder);
+    return builder.build();
+  }
+
+  #buildAppConfiguration(hostConfig: ConfigurationRoot, environment: HostEnvironment): ConfigurationRoot {
+    const builder = new ConfigurationBuilder();
+    builder.addConfiguration(hostConfig);
+    if (this.#defaults) {
+      const root = environment.contentRootPath;
+      builder.addJsonFile(join(root, "appsettings.json"), { optional: true, reloadOnChange: true });
+      builder.addJsonFile(join(root, `appsettings.${environment.environmentName}.json`), { optional: true, reloadOnChange: true });
+      builder.addEnvironmentVariables(undefined, this.#env);
+      if (this.#args.length > 0) builder.addCommandLine(this.#args);
+    }
+    const provisional: HostBuilderContext = { configuration: hostConfig, hostingEnvironment: environment };
+    for (const configure of this.#appConfigCallbacks) configure(provisional, builder);
+    return builder.build();
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * `@x/hosting`: the generic host. `Host.createDefaultBuilder(args)`,
+ * configuration, pino logging, lifetime and the web host that runs `@x/server`.
+ *
+ * @module
+ */
+export { AppHost } from "./app-host.js";
+export type { AppHostInit } from "./app-host.js";
+export { ApplicationLifetime } from "./application-lifetime.js";
+export * from "./configuration/index.js";
+export { Host } from "./host.js";
+export { HostBuilder } from "./host-builder.js";
+export type { ConfigureAppConfiguration, ConfigureHostConfiguration, HostBuilderContext, HostBuilderOptions } from "./host-builder.js";
+export { Environments, HostEnvironment } from "./host-environment.js";
+export { applyLimits, loadEndpoints } from "./kestrel-configuration.js";
+export { LogLevelRules, toPinoLevel } from "./logging/log-levels.js";
+export type { PinoLevel } from "./logging/log-levels.js";
+export { PinoLoggerFactory, readLogLevelRules } from "./logging/pino-logger-factory.js";
+export type { PinoLoggerFactoryOptions } from "./logging/pino-logger-factory.js";
+export { WebHostBuilder, WebHostDefaults } from "./web-host-builder.js";
+export type { ConfigureApp, ConfigureKestrel, WebHostBuilderContext } from "./web-host-builder.js";

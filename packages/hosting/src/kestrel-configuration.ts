@@ -1,0 +1,108 @@
+/**
+ * The `Kestrel` configuration section applied to `ServerOptions`, as
+ * `createDefaultBuilder` does with `options.Configure(config.GetSection("Kestrel"))`:
+ * `Limits` (with `Http2`), `Endpoints`, `EndpointDefaults`, and the
+ * server-wide switches. Every conversion error names the key at fault.
+ *
+ * @module
+ */
+import { type Logger, minDataRate, type MinDataRate, OptionsValidationError, type ServerLimits } from "@x/abstractions";
+import { type ListenOptions, listenOptionsFromUrl, parseBindingAddress, parseHttpProtocols, type ServerOptions } from "@x/server";
+import { type Configuration, ConfigurationBindingError, getBoolean, getNumber, parseTimeSpan } from "./configuration/index.js";
+
+/** JSON `null` arrives as "", which means "no limit" for the nullable limits. */
+function nullableNumber(config: Configuration, key: string): number | null | undefined {
+  const raw = config.get(key);
+  if (raw === undefined) return undefined;
+  if (raw.trim() === "" || raw.trim().toLowerCase() === "null") return null;
+  return getNumber(config, key);
+}
+
+function timeSpan(config: Configuration, key: string, path: string): number | undefined {
+  const raw = config.get(key);
+  if (raw === undefined) return undefined;
+  return parseTimeSpan(raw, path);
+}
+
+function dataRate(config: Configuration, key: string): MinDataRate | null | undefined {
+  const section = config.getSection(key);
+  if (!section.exists()) return undefined;
+  if (section.value !== undefined && (section.value.trim() === "" || section.value.trim().toLowerCase() === "null")) return null;
+  const bytesPerSecond = getNumber(section, "BytesPerSecond");
+  const gracePeriod = timeSpan(section, "GracePeriod", `${section.path}:GracePeriod`);
+  if (bytesPerSecond === undefined || gracePeriod === undefined) {
+    throw new ConfigurationBindingError(section.path, section.value ?? "", "a data rate with both BytesPerSecond and GracePeriod");
+  }
+  return minDataRate(bytesPerSecond, gracePeriod);
+}
+
+function set<T>(value: T | undefined, apply: (v: T) => void): void {
+  if (value !== undefined) apply(value);
+}
+
+/** Applies `Kestrel:Limits` onto `limits`. */
+export function applyLimits(section: Configuration, limits: ServerLimits): void {
+  const p = (k: string) => `Kestrel:Limits:${k}`;
+  set(nullableNumber(section, "MaxConcurrentConnections"), (v) => (limits.maxConcurrentConnections = v));
+  set(nullableNumber(section, "MaxConcurrentUpgradedConnections"), (v) => (limits.maxConcurrentUpgradedConnections = v));
+  set(nullableNumber(section, "MaxRequestBodySize"), (v) => (limits.maxRequestBodySize = v));
+  set(nullableNumber(section, "MaxRequestBufferSize"), (v) => (limits.maxRequestBufferSize = v));
+  set(nullableNumber(section, "MaxResponseBufferSize"), (v) => (limits.maxResponseBufferSize = v));
+  set(getNumber(section, "MaxRequestHeaderCount"), (v) => (limits.maxRequestHeaderCount = v));
+  set(getNumber(section, "MaxRequestHeadersTotalSize"), (v) => (limits.maxRequestHeadersTotalSize = v));
+  set(getNumber(section, "MaxRequestLineSize"), (v) => (limits.maxRequestLineSize = v));
+  set(timeSpan(section, "KeepAliveTimeout", p("KeepAliveTimeout")), (v) => (limits.keepAliveTimeout = v));
+  set(timeSpan(section, "RequestHeadersTimeout", p("RequestHeadersTimeout")), (v) => (limits.requestHeadersTimeout = v));
+  set(dataRate(section, "MinRequestBodyDataRate"), (v) => (limits.minRequestBodyDataRate = v));
+  set(dataRate(section, "MinResponseDataRate"), (v) => (limits.minResponseDataRate = v));
+  const h2 = section.getSection("Http2");
+  const h = limits.http2;
+  set(getNumber(h2, "MaxStreamsPerConnection"), (v) => (h.maxStreamsPerConnection = v));
+  set(getNumber(h2, "HeaderTableSize"), (v) => (h.headerTableSize = v));
+  set(getNumber(h2, "MaxFrameSize"), (v) => (h.maxFrameSize = v));
+  set(getNumber(h2, "MaxRequestHeaderFieldSize"), (v) => (h.maxRequestHeaderFieldSize = v));
+  set(getNumber(h2, "InitialConnectionWindowSize"), (v) => (h.initialConnectionWindowSize = v));
+  set(getNumber(h2, "InitialStreamWindowSize"), (v) => (h.initialStreamWindowSize = v));
+  set(timeSpan(h2, "KeepAlivePingTimeout", p("Http2:KeepAlivePingTimeout")), (v) => (h.keepAlivePingTimeout = v));
+  const delay = h2.get("KeepAlivePingDelay");
+  if (delay !== undefined) h.keepAlivePingDelay = delay.trim() === "" ? null : parseTimeSpan(delay, p("Http2:KeepAlivePingDelay"));
+}
+
+/** Applies the whole `Kestrel` section's settings (not its endpoints) to `options`. */
+export function applyKestrelSettings(kestrel: Configuration, options: ServerOptions, logger: Logger): void {
+  set(getBoolean(kestrel, "AddServerHeader"), (v) => (options.addServerHeader = v));
+  for (const key of ["AllowSynchronousIO", "DisableStringReuse"] as const) {
+    const v = getBoolean(kestrel, key);
+    if (v === undefined) continue;
+    if (key === "AllowSynchronousIO") options.allowSynchronousIO = v;
+    else options.disableStringReuse = v;
+    logger.debug(`Kestrel:${key} is accepted for compatibility and has no effect in Node.js`);
+  }
+  applyLimits(kestrel.getSection("Limits"), options.limits);
+}
+
+/**
+ * Creates the endpoints of `Kestrel:Endpoints`. Called after the app's
+ * configureKestrel callbacks, so endpoint defaults set in code apply, as in Kestrel.
+ */
+export function loadEndpoints(kestrel: Configuration, options: ServerOptions, logger: Logger): ListenOptions[] {
+  const defaultsProtocols = kestrel.get("EndpointDefaults:Protocols");
+  const endpoints: ListenOptions[] = [];
+  for (const endpoint of kestrel.getSection("Endpoints").getChildren()) {
+    const url = endpoint.get("Url");
+    if (url === undefined || url.trim() === "") {
+      throw new OptionsValidationError(`The endpoint '${endpoint.key}' is missing the required 'Url' (${endpoint.path}:Url)`, `${endpoint.path}:Url`);
+    }
+    let lo: ListenOptions;
+    try {
+      lo = listenOptionsFromUrl(options, parseBindingAddress(url), logger);
+    } catch (error) {
+      throw new OptionsValidationError(`${endpoint.path}:Url: ${(error as Error).message}`, `${endpoint.path}:Url`, error);
+    }
+    lo.endpointName = endpoint.key;
+    const protocols = endpoint.get("Protocols") ?? defaultsProtocols;
+    if (protocols !== undefined) lo.protocols = parseHttpProtocols(protocols, endpoint.get("Protocols") !== undefined ? `${endpoint.path}:Protocols` : "Kestrel:EndpointDefaults:Protocols");
+    endpoints.push(lo);
+  }
+  return endpoints;
+}

@@ -1,0 +1,69 @@
+/**
+ * The web side of the host (`IWebHostBuilder`): Kestrel options, the
+ * application pipeline, URLs and settings.
+ *
+ * @module
+ */
+import type { ApplicationBuilder } from "@x/abstractions";
+import type { ServerOptions } from "@x/server";
+import type { Configuration } from "./configuration/index.js";
+import type { HostEnvironment } from "./host-environment.js";
+
+export interface WebHostBuilderContext {
+  readonly configuration: Configuration;
+  readonly hostingEnvironment: HostEnvironment;
+}
+
+/** `(ctx, options) => ...` or `(options) => ...`, as ASP.NET Core's two ConfigureKestrel overloads. */
+export type ConfigureKestrel = ((context: WebHostBuilderContext, options: ServerOptions) => void) | ((options: ServerOptions) => void);
+
+export type ConfigureApp = (app: ApplicationBuilder, context: WebHostBuilderContext) => void;
+
+/** Host setting keys, as ASP.NET Core's `WebHostDefaults`. */
+export const WebHostDefaults = {
+  ServerUrlsKey: "urls",
+  PreferHostingUrlsKey: "preferHostingUrls",
+  EnvironmentKey: "environment",
+  ApplicationKey: "applicationName",
+  ContentRootKey: "contentRoot",
+  ShutdownTimeoutKey: "shutdownTimeoutSeconds",
+} as const;
+
+export class WebHostBuilder {
+  /** @internal */ readonly kestrelCallbacks: ConfigureKestrel[] = [];
+  /** @internal */ readonly appCallbacks: ConfigureApp[] = [];
+  /** @internal */ readonly settings = new Map<string, string>();
+
+  /** Configures the server's options; runs after the `Kestrel` configuration section is applied. */
+  configureKestrel(configure: ConfigureKestrel): this {
+    this.kestrelCallbacks.push(configure);
+    return this;
+  }
+
+  /** Builds the application pipeline. The last call wins, as ASP.NET Core's Configure. */
+  configure(configure: ConfigureApp): this {
+    this.appCallbacks.length = 0;
+    this.appCallbacks.push(configure);
+    return this;
+  }
+
+  /** The URLs to listen on when no endpoint is configured in code or configuration. */
+  useUrls(...urls: string[]): this {
+    return this.useSetting(WebHostDefaults.ServerUrlsKey, urls.join(";"));
+  }
+
+  useEnvironment(environment: string): this {
+    return this.useSetting(WebHostDefaults.EnvironmentKey, environment);
+  }
+
+  /** The graceful shutdown timeout, in milliseconds (default 30 s). */
+  useShutdownTimeout(ms: number): this {
+    return this.useSetting(WebHostDefaults.ShutdownTimeoutKey, String(ms / 1000));
+  }
+
+  /** Sets a host setting, such as `urls` or `preferHostingUrls`. */
+  useSetting(key: string, value: string): this {
+    this.settings.set(key, value);
+    return this;
+  }
+}
