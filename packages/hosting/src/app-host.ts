@@ -11,7 +11,7 @@ import { ApplicationLifetime } from "./application-lifetime.js";
 import { type ConfigurationRoot, getBoolean, getNumber } from "./configuration/index.js";
 import type { HostEnvironment } from "./host-environment.js";
 import { applyKestrelSettings, loadEndpoints } from "./kestrel-configuration.js";
-import { PinoLoggerFactory, readLogLevelRules } from "./logging/pino-logger-factory.js";
+import { PinoLoggerFactory, type PinoLoggerFactoryOptions, readLogLevelRules } from "./logging/pino-logger-factory.js";
 import { type WebHostBuilder, type WebHostBuilderContext, WebHostDefaults } from "./web-host-builder.js";
 
 export interface AppHostInit {
@@ -20,6 +20,7 @@ export interface AppHostInit {
   environment: HostEnvironment;
   web: WebHostBuilder | null;
   loggerFactory?: LoggerFactory;
+  logging?: PinoLoggerFactoryOptions;
 }
 
 /** ASP.NET Core's default HostOptions.ShutdownTimeout. */
@@ -45,7 +46,7 @@ export class AppHost {
     if (init.loggerFactory) {
       this.loggerFactory = init.loggerFactory;
     } else {
-      const factory = new PinoLoggerFactory(readLogLevelRules(init.configuration));
+      const factory = new PinoLoggerFactory(readLogLevelRules(init.configuration), init.logging);
       init.configuration.onChange(() => {
         try {
           factory.updateRules(readLogLevelRules(init.configuration));

@@ -10,6 +10,7 @@
 import { join } from "node:path";
 import { ConfigurationBuilder, type ConfigurationRoot } from "./configuration/index.js";
 import { AppHost } from "./app-host.js";
+import type { PinoLoggerFactoryOptions } from "./logging/pino-logger-factory.js";
 import { Environments, HostEnvironment } from "./host-environment.js";
 import { WebHostBuilder, WebHostDefaults } from "./web-host-builder.js";
 
@@ -20,6 +21,8 @@ export interface HostBuilderContext {
 
 export type ConfigureHostConfiguration = (builder: ConfigurationBuilder) => void;
 export type ConfigureAppConfiguration = (context: HostBuilderContext, builder: ConfigurationBuilder) => void;
+/** Adjusts the pino logger factory's options: its destination, or a root pino logger of the app's own. */
+export type ConfigureLogging = (context: HostBuilderContext, options: PinoLoggerFactoryOptions) => void;
 
 export interface HostBuilderOptions {
   /** Command-line arguments, e.g. `process.argv.slice(2)`. */
@@ -36,6 +39,7 @@ export class HostBuilder {
   readonly #defaults: boolean;
   readonly #hostConfigCallbacks: ConfigureHostConfiguration[] = [];
   readonly #appConfigCallbacks: ConfigureAppConfiguration[] = [];
+  readonly #loggingCallbacks: ConfigureLogging[] = [];
   #web: WebHostBuilder | null = null;
   #built = false;
 
@@ -52,6 +56,11 @@ export class HostBuilder {
 
   configureAppConfiguration(configure: ConfigureAppConfiguration): this {
     this.#appConfigCallbacks.push(configure);
+    return this;
+  }
+
+  configureLogging(configure: ConfigureLogging): this {
+    this.#loggingCallbacks.push(configure);
     return this;
   }
 
@@ -89,7 +98,10 @@ export class HostBuilder {
       hostConfig.get(WebHostDefaults.ContentRootKey) || process.cwd(),
     );
     const appConfig = this.#buildAppConfiguration(hostConfig, environment);
-    return new AppHost({ configuration: appConfig, hostConfiguration: hostConfig, environment, web: this.#web });
+    const logging: PinoLoggerFactoryOptions = {};
+    const context: HostBuilderContext = { configuration: appConfig, hostingEnvironment: environment };
+    for (const configure of this.#loggingCallbacks) configure(context, logging);
+    return new AppHost({ configuration: appConfig, hostConfiguration: hostConfig, environment, web: this.#web, logging });
   }
 
   #buildHostConfiguration(): ConfigurationRoot {

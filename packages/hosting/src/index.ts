@@ -10,7 +10,7 @@ export { ApplicationLifetime } from "./application-lifetime.js";
 export * from "./configuration/index.js";
 export { Host } from "./host.js";
 export { HostBuilder } from "./host-builder.js";
-export type { ConfigureAppConfiguration, ConfigureHostConfiguration, HostBuilderContext, HostBuilderOptions } from "./host-builder.js";
+export type { ConfigureAppConfiguration, ConfigureHostConfiguration, ConfigureLogging, HostBuilderContext, HostBuilderOptions } from "./host-builder.js";
 export { Environments, HostEnvironment } from "./host-environment.js";
 export { applyLimits, loadEndpoints } from "./kestrel-configuration.js";
 export { LogLevelRules, toPinoLevel } from "./logging/log-levels.js";

@@ -1,0 +1,63 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { request } from "undici";
+import { describe, expect, it } from "vitest";
+
+const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+const cwd = fileURLToPath(new URL("..", import.meta.url));
+
+function start(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [main, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d));
+  child.stderr.on("data", (d: Buffer) => (out += d));
+  const exit = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return {
+    child,
+    exit,
+    async urls(count: number): Promise<string[]> {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const found = [...out.matchAll(/Now listening on: (\S+?)"/g)].map((m) => m[1]!);
+        if (found.length >= count) return found;
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not listening:\n${out}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+  };
+}
+
+describe("apps/hello", () => {
+  it("answers Hello, World! as text/plain on / and 404 elsewhere, on the URLs from --urls", async () => {
+    const app = start(["--urls", "http://127.0.0.1:0;http://[::1]:0"]);
+    try {
+      const urls = await app.urls(2);
+      for (const url of urls) {
+        const res = await request(`${url}/`);
+        expect(res.statusCode).toBe(200);
+        expect(res.headers["content-type"]).toBe("text/plain; charset=utf-8");
+        expect(await res.body.text()).toBe("Hello, World!");
+      }
+      const missing = await request(`${urls[0]}/nope`);
+      expect(missing.statusCode).toBe(404);
+      await missing.body.dump();
+      app.child.kill("SIGINT");
+      expect(await app.exit).toBe(0);
+    } finally {
+      app.child.kill("SIGKILL");
+    }
+  });
+
+  it("listens where Kestrel__Endpoints__Name__Url says", async () => {
+    const app = start([], { Kestrel__Endpoints__Web__Url: "http://127.0.0.1:0" });
+    try {
+      const [url] = await app.urls(1);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(await (await request(`${url}/`)).body.text()).toBe("Hello, World!");
+      app.child.kill("SIGTERM");
+      expect(await app.exit).toBe(0);
+    } finally {
+      app.child.kill("SIGKILL");
+    }
+  });
+});
