@@ -31,6 +31,10 @@ export class XError extends Error {
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass declared without a brand of its own would otherwise inherit
+    // its parent's and match every instance of the parent: give it ordinary
+    // prototype-chain semantics instead.
+    if (!Object.hasOwn(this, kBrand)) return Function.prototype[Symbol.hasInstance].call(this, value);
     if (value === null || typeof value !== "object") return false;
     const brands = (value as Record<symbol, unknown>)[kBrands];
     return Array.isArray(brands) && brands.includes((this as unknown as Record<symbol, symbol>)[kBrand]);

@@ -78,7 +78,7 @@ function positiveOrNull(name: string, v: number | null, allowZero = false): void
 
 function positive(name: string, v: number): void {
   if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-    throw new OptionsValidationError(`Limits.${name} must be a positive number; got ${v}`, `Limits:${name}`);
+    throw new OptionsValidationError(`Limits.${name} must be a positive number; got ${v}`, `Limits:${name.replaceAll(".", ":")}`);
   }
 }
 

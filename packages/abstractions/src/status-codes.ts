@@ -40,7 +40,7 @@ const REASON_PHRASES: Record<number, string> = {
   410: "Gone",
   411: "Length Required",
   412: "Precondition Failed",
-  413: "Payload Too Large",
+  413: "Content Too Large", // RFC 9110 §15.5.14 renamed "Payload Too Large"
   414: "URI Too Long",
   415: "Unsupported Media Type",
   416: "Range Not Satisfiable",

@@ -64,6 +64,7 @@ export class Server {
   readonly #bind: BindEndPoint;
   readonly #startTimer: boolean;
   #state: ServerState = ServerState.Created;
+  #stopping: Promise<void> | null = null;
   #bound: BoundEndpoint[] = [];
   #manager: ConnectionManager | null = null;
 
@@ -92,21 +93,22 @@ export class Server {
     if (this.#state !== ServerState.Created) throw new OptionsValidationError("The server has already been started", "Server");
     this.#state = ServerState.Starting;
     const logger = this.#loggerFactory.createLogger("X.Server");
-    const limits = freezeLimits(this.options.limits);
-    const service: ServiceContext = {
-      limits,
-      loggerFactory: this.#loggerFactory,
-      clock: this.#clock,
-      dateHeader: this.heartbeat.dateHeader,
-      heartbeat: this.heartbeat,
-      addServerHeader: this.options.addServerHeader,
-      upgradedConnections: createResourceCounter(limits.maxConcurrentUpgradedConnections),
-    };
-    this.#manager = new ConnectionManager(limits.maxConcurrentConnections);
-    this.#service = service;
-    this.#app = app;
     const urls = this.#serverAddresses.addresses.slice();
     try {
+      // Inside the try: invalid limits must leave the server Stopped, not
+      // stuck in Starting with no connection manager for stop() to drain.
+      const limits = freezeLimits(this.options.limits);
+      this.#service = {
+        limits,
+        loggerFactory: this.#loggerFactory,
+        clock: this.#clock,
+        dateHeader: this.heartbeat.dateHeader,
+        heartbeat: this.heartbeat,
+        addServerHeader: this.options.addServerHeader,
+        upgradedConnections: createResourceCounter(limits.maxConcurrentUpgradedConnections),
+      };
+      this.#manager = new ConnectionManager(limits.maxConcurrentConnections);
+      this.#app = app;
       const endpoints = resolveListenOptions(this.options, urls, this.#serverAddresses.preferHostingUrls, logger);
       for (const lo of endpoints) this.#pipelines.set(lo, this.#buildPipeline(lo));
       this.#bound = await bindAll(endpoints, this.#bind, logger);
@@ -124,8 +126,15 @@ export class Server {
    * Stops gracefully: stop accepting, close idle keep-alive connections at
    * once, let in-flight requests finish for up to `timeoutMs`, then abort the rest.
    */
-  async stop(timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS): Promise<void> {
-    if (this.#state !== ServerState.Started && this.#state !== ServerState.Starting) return;
+  stop(timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS): Promise<void> {
+    // Kestrel's StopAsync: a call while a stop is under way waits for that stop.
+    if (this.#stopping !== null) return this.#stopping;
+    if (this.#state !== ServerState.Started && this.#state !== ServerState.Starting) return Promise.resolve();
+    this.#stopping = this.#stop(timeoutMs);
+    return this.#stopping;
+  }
+
+  async #stop(timeoutMs: number): Promise<void> {
     this.#state = ServerState.Stopping;
     const logger = this.#loggerFactory.createLogger("X.Server");
     await Promise.allSettled(this.#bound.map((b) => b.unbind()));
@@ -175,7 +184,14 @@ export class Server {
       connection.abort();
       return;
     }
-    pipeline(connection).then(
+    let done: Promise<void>;
+    try {
+      done = pipeline(connection);
+    } catch (error) {
+      // Middleware that throws before returning a promise must still release its slot.
+      done = Promise.reject(error);
+    }
+    done.then(
       () => this.#onConnectionDone(connection),
       (error: unknown) => {
         this.#loggerFactory.createLogger("X.Server.Connections").debug({ connectionId: connection.id, err: error }, "Connection pipeline failed");
