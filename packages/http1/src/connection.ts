@@ -151,6 +151,10 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     return this.#head.method === "HEAD";
   }
 
+  get isConnectRequest(): boolean {
+    return this.#head.method === "CONNECT";
+  }
+
   get isHttp10(): boolean {
     return this.#head.versionMinor === 0;
   }
@@ -223,7 +227,8 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
 
   onBodyData(view: Buffer): void {
     this.#bodyBytes += view.length;
-    const max = this.#ctx?.maxRequestBodySize ?? this.#limits.maxRequestBodySize;
+    // Not `??`: an app's per-request `null` means unlimited and must not fall back to the server limit.
+    const max = this.#ctx !== null ? this.#ctx.maxRequestBodySize : this.#limits.maxRequestBodySize;
     if (max !== null && this.#bodyBytes > max) reject("RequestBodyTooLarge");
     if (this.#state === State.Request) this.#body!.push(view);
   }

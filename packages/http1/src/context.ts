@@ -24,6 +24,7 @@ import {
   type HttpRequestTrailers,
 } from "@x/abstractions";
 import type { Http1Request } from "./request.js";
+import { emptyBody } from "./request-body.js";
 import type { Http1Response } from "./response.js";
 
 /** What the context needs from its connection. */
@@ -123,7 +124,9 @@ export class Http1Context
 
   // IHttpRequestBodyDetectionFeature
   get canHaveBody(): boolean {
-    return this.request.body.isCompleted === false || this.request.contentLength !== null;
+    // Fixed by the head, as in ASP.NET Core: true for a non-zero Content-Length or chunked
+    // (`emptyBody` is used exactly when neither applies); reading the body does not change it.
+    return this.request.body !== emptyBody;
   }
 
   // IHttpRequestTrailersFeature

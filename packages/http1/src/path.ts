@@ -14,9 +14,13 @@ export function splitTarget(target: string): { path: string; query: string } {
   return { path: normalizePath(rawPath), query };
 }
 
-/** Decodes and normalizes a raw absolute path. Fast path: nothing to do for plain paths. */
+// The target reaches us as latin1; raw bytes >= 0x80 (obs-text, RFC 9112 §3.2) are UTF-8 just
+// like percent-encoded ones, so they need the same decoding (Kestrel decodes both as UTF-8).
+const NEEDS_DECODING = /[%\x80-\xff]/;
+
+/** Decodes and normalizes a raw absolute path. Fast path: nothing to do for plain ASCII paths. */
 export function normalizePath(rawPath: string): string {
-  let path = rawPath.includes("%") ? decodePath(rawPath) : rawPath;
+  let path = NEEDS_DECODING.test(rawPath) ? decodePath(rawPath) : rawPath;
   if (path.includes("/.")) path = removeDotSegments(path);
   return path;
 }

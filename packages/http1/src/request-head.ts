@@ -96,6 +96,7 @@ export class RequestHead {
     const first = target.charCodeAt(0);
     if (first === 0x2f /* / */) {
       if (this.method === "CONNECT") reject("MethodNotAllowedForTarget", "CONNECT requires authority-form");
+      if (hasEncodedNul(target)) reject("InvalidRequestTarget", target);
       this.targetForm = TargetForm.Origin;
       this.pathAndQuery = target;
       return;
@@ -124,6 +125,7 @@ export class RequestHead {
     this.targetForm = TargetForm.Absolute;
     this.authority = authority;
     const rest = m[3]!;
+    if (hasEncodedNul(rest)) reject("InvalidRequestTarget", target);
     this.pathAndQuery = rest.length === 0 ? "/" : rest.charCodeAt(0) === 0x3f ? `/${rest}` : rest;
   }
 
@@ -148,6 +150,17 @@ export class RequestHead {
     }
     this.framing = this.contentLength > 0 ? BodyFraming.ContentLength : BodyFraming.None;
   }
+}
+
+/**
+ * Whether the path (not the query) holds `%00`. Kestrel rejects it with 400: decoded, a NUL
+ * would cut the path short in any C API it reaches (file systems among them).
+ */
+function hasEncodedNul(pathAndQuery: string): boolean {
+  const nul = pathAndQuery.indexOf("%00");
+  if (nul === -1) return false;
+  const query = pathAndQuery.indexOf("?");
+  return query === -1 || nul < query;
 }
 
 // RFC 3986 §3.2: reg-name / IPv4 / IP-literal, then an optional ":" port.

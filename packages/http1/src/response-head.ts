@@ -8,9 +8,15 @@ import { InvalidHeaderError, reasonPhrase } from "@x/abstractions";
 
 const STATUS_LINES = new Map<number, string>();
 
+// RFC 9112 §4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ); a CR or LF would split the response.
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /** `HTTP/1.1 200 OK\r\n`. Kestrel answers HTTP/1.1 to every request, 1.0 included (RFC 9110 §2.5). */
 export function statusLine(status: number, reason: string | undefined): string {
-  if (reason !== undefined) return `HTTP/1.1 ${status} ${reason}\r\n`;
+  if (reason !== undefined) {
+    if (!REASON_PHRASE.test(reason)) throw new InvalidHeaderError("Invalid character in the reason phrase");
+    return `HTTP/1.1 ${status} ${reason}\r\n`;
+  }
   let line = STATUS_LINES.get(status);
   if (line === undefined) {
     line = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n`;

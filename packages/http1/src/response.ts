@@ -26,6 +26,7 @@ export interface ResponseOwner {
   /** Whether the connection may stay open after this response. */
   readonly requestKeepAlive: boolean;
   readonly isHeadRequest: boolean;
+  readonly isConnectRequest: boolean;
   readonly isHttp10: boolean;
   readonly isAborted: boolean;
   writeRaw(data: string | Uint8Array): void;
@@ -155,7 +156,9 @@ export class Http1Response implements HttpResponse {
     if (buf.length === 0) return RESOLVED;
     this.#checkLength(buf.length);
     if (this.#state === State.NotStarted) {
-      if (this.headers.has("content-length") || this.#owner.isHeadRequest) {
+      // HEAD holds the first chunk too: RFC 9110 §9.3.2 says the server SHOULD send the
+      // same header fields as for GET, so write-then-return must give Content-Length here as well.
+      if (this.headers.has("content-length")) {
         this.#writeHead(false, 0);
         this.#state = State.Started;
       } else {
@@ -210,14 +213,18 @@ export class Http1Response implements HttpResponse {
     switch (this.#state) {
       case State.Completed:
         return;
+      // An app that set `Transfer-Encoding: chunked` itself gets chunked framing even when the
+      // whole body is known here, so the held chunk and the last chunk must be framed too.
       case State.NotStarted:
         this.#writeHead(true, 0);
+        if (this.#chunked && !this.#owner.isHeadRequest) this.#owner.writeRaw(this.#lastChunk());
         break;
       case State.Pending: {
         const pending = this.#pending!;
         this.#pending = null;
         this.#writeHead(true, pending.length);
-        if (!this.#owner.isHeadRequest) this.#owner.writeRaw(pending);
+        this.#writeBody(pending);
+        if (this.#chunked && !this.#owner.isHeadRequest) this.#owner.writeRaw(this.#lastChunk());
         break;
       }
       case State.Started:
@@ -305,6 +312,9 @@ export class Http1Response implements HttpResponse {
     const headers = this.headers;
     const status = this.#status;
     const noBody = statusHasNoBody(status);
+    // RFC 9110 §9.3.6: "A server MUST NOT send any Transfer-Encoding or Content-Length header
+    // fields in a 2xx (Successful) response to CONNECT": the connection becomes a tunnel.
+    const isTunnel = owner.isConnectRequest && status >= 200 && status < 300;
     let keepAlive = owner.requestKeepAlive && this.#keepAlive;
     let head = statusLine(status, this.reasonPhrase);
     let hasDate = false;
@@ -312,10 +322,10 @@ export class Http1Response implements HttpResponse {
     let appTransferEncoding: string | null = null;
     for (const [name, value] of headers) {
       if (name === "content-length") {
-        if (noBody && status !== 304) continue;
+        if ((noBody && status !== 304) || isTunnel) continue;
         this.#declaredLength = Number(value);
       } else if (name === "transfer-encoding") {
-        appTransferEncoding = typeof value === "string" ? value : value.join(", ");
+        if (!isTunnel) appTransferEncoding = typeof value === "string" ? value : value.join(", ");
         continue;
       } else if (name === "connection") {
         const v = typeof value === "string" ? value : value.join(",");
@@ -333,7 +343,11 @@ export class Http1Response implements HttpResponse {
     }
     if (!hasDate) head += `date: ${owner.dateHeader}\r\n`;
     if (!hasServer && owner.serverHeader !== null) head += owner.serverHeader;
-    if (!noBody && this.#declaredLength === -1) {
+    if (isTunnel) {
+      // We do not tunnel: what the app writes runs to the close (RFC 9112 §6.3 rule 2), and
+      // the connection can never carry another request.
+      keepAlive = false;
+    } else if (!noBody && this.#declaredLength === -1) {
       if (complete && appTransferEncoding === null) {
         head += `content-length: ${length}\r\n`;
       } else if (!owner.isHttp10 && (appTransferEncoding === null || /(?:^|,)\s*chunked\s*$/i.test(appTransferEncoding))) {
@@ -343,7 +357,9 @@ export class Http1Response implements HttpResponse {
         if (this.#declaredTrailers !== null) head += `trailer: ${this.#declaredTrailers.join(", ")}\r\n`;
       } else {
         // RFC 9112 §6.3 rule 8: without a length the body ends when the connection closes.
-        if (appTransferEncoding !== null) head += `transfer-encoding: ${appTransferEncoding}\r\n`;
+        // RFC 9112 §6.1: "A server MUST NOT send a response containing Transfer-Encoding unless
+        // the corresponding request indicates HTTP/1.1 (or later minor revisions)."
+        if (appTransferEncoding !== null && !owner.isHttp10) head += `transfer-encoding: ${appTransferEncoding}\r\n`;
         keepAlive = false;
       }
     }
