@@ -19,3 +19,5 @@ export { PinoLoggerFactory, readLogLevelRules } from "./logging/pino-logger-fact
 export type { PinoLoggerFactoryOptions } from "./logging/pino-logger-factory.js";
 export { WebHostBuilder, WebHostDefaults } from "./web-host-builder.js";
 export type { ConfigureApp, ConfigureKestrel, WebHostBuilderContext } from "./web-host-builder.js";
+export { ListenOptions, ServerOptions } from "@x/server";
+export type { ServerAddresses } from "@x/abstractions";

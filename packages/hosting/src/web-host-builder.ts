@@ -34,8 +34,15 @@ export class WebHostBuilder {
   /** @internal */ readonly appCallbacks: ConfigureApp[] = [];
   /** @internal */ readonly settings = new Map<string, string>();
 
-  /** Configures the server's options; runs after the `Kestrel` configuration section is applied. */
-  configureKestrel(configure: ConfigureKestrel): this {
+  /**
+   * Configures the server's options; runs after the `Kestrel` configuration
+   * section is applied. Takes `(context, options)` or `(options)`, told apart
+   * by the function's declared parameter count. (TypeScript infers the
+   * parameter types of the two-argument form; annotate the one-argument form:
+   * `(options: ServerOptions) => ...`.)
+   */
+  configureKestrel(...args: [configure: (context: WebHostBuilderContext, options: ServerOptions) => void] | [configure: (options: ServerOptions) => void]): this {
+    const [configure] = args;
     this.kestrelCallbacks.push(configure);
     return this;
   }

@@ -1,4 +1,5 @@
 import { ServerAddressesFeature } from "@x/abstractions";
+import type { ServerOptions } from "@x/server";
 import { connect } from "node:net";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
@@ -97,7 +98,7 @@ describe("URLs", () => {
   it("lets endpoints configured in code override URLs, with a warning", async () => {
     const dir = await root();
     const { host, logs } = build(["--urls", "http://127.0.0.1:0"], {}, dir, (web) =>
-      hello(web).configureKestrel((options) => {
+      hello(web).configureKestrel((options: ServerOptions) => {
         options.listen("::1", 0);
       }),
     );

@@ -144,7 +144,14 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   }
 
   get requestKeepAlive(): boolean {
-    return this.#keepAlive && this.#bodyError === null && !this.#clientEnded && !this.#connection.isCloseRequested;
+    // After the client's FIN, requests it already sent (pipelined) are still answered;
+    // only the last one, with nothing left in the buffer, closes the connection.
+    return (
+      this.#keepAlive &&
+      this.#bodyError === null &&
+      !(this.#clientEnded && this.#bodyDone && this.#input.length === 0) &&
+      !this.#connection.isCloseRequested
+    );
   }
 
   get isHeadRequest(): boolean {

@@ -188,6 +188,23 @@ describe("clients that go away", () => {
     }
   });
 
+  it("answers every pipelined request a client sent before half-closing, then closes", async () => {
+    const server = await startServer(async (ctx) => {
+      await ctx.response.end(ctx.request.path);
+    });
+    const client = await RawClient.connect(server.port);
+    try {
+      client.socket.end(lines("GET /1 HTTP/1.1", "Host: a", "", "GET /2 HTTP/1.1", "Host: a", "", "GET /3 HTTP/1.1", "Host: a", "", ""));
+      await client.waitForEnd();
+      const responses = await client.responses(3);
+      expect(responses.map((r) => r.body.toString())).toEqual(["/1", "/2", "/3"]);
+      // The server ends the connection once the buffered requests are answered (waitForEnd above).
+      expect(responses[0]!.headers.connection).toBeUndefined();
+    } finally {
+      client.destroy();
+    }
+  });
+
   it("fail the app's body read with a 400 when the client ends mid-body", async () => {
     const failure = deferred<unknown>();
     const server = await startServer(async (ctx) => {
