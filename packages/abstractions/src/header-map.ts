@@ -28,12 +28,14 @@ export function isToken(name: string): boolean {
   return true;
 }
 
-// RFC 9110 §5.5: CR, LF and NUL are never allowed in a field value.
-const FORBIDDEN_VALUE = /[\r\n\0]/;
+// RFC 9110 §5.5: field-value = *( VCHAR / obs-text / SP / HTAB ). CR, LF and NUL would split
+// the message; other CTLs are invalid too; and a char above U+00FF has no single-byte form, so
+// it is refused here, once, instead of being checked again when the head is written.
+const FORBIDDEN_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 function checkValue(name: string, value: string): void {
   if (FORBIDDEN_VALUE.test(value)) {
-    throw new InvalidHeaderError(`Invalid character (CR, LF or NUL) in the value of header '${name}'`);
+    throw new InvalidHeaderError(`Invalid character in the value of header '${name}': control characters and characters above U+00FF are not allowed; encode the value first`);
   }
 }
 

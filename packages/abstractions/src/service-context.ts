@@ -15,6 +15,12 @@ export interface HeartbeatHandler {
 
 /** The server's single timer (Kestrel's `Heartbeat`): one tick a second drives every timeout. */
 export interface Heartbeat {
+  /**
+   * The time of the last tick (ms since the epoch). Deadlines are computed
+   * from it rather than from a clock read per request: timeouts are only
+   * checked once a second anyway (Kestrel's TimeoutControl does the same).
+   */
+  readonly now: number;
   add(handler: HeartbeatHandler): void;
   remove(handler: HeartbeatHandler): void;
 }

@@ -34,6 +34,7 @@ import { type BodyDecoder, type BodySink, ChunkedDecoder, ContentLengthDecoder }
 import { Http1Context, type ContextOwner } from "./context.js";
 import { Http1ParseError, reject } from "./errors.js";
 import { InputBuffer } from "./input-buffer.js";
+import { OutputBuffer } from "./output-buffer.js";
 import { RequestHeadParser } from "./parser.js";
 import { Http1Request } from "./request.js";
 import { type BodyOwner, emptyBody, Http1RequestBody } from "./request-body.js";
@@ -71,6 +72,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   readonly serverHeader: string | null;
 
   readonly #input = new InputBuffer();
+  readonly #output: OutputBuffer;
   readonly #parser: RequestHeadParser;
   #head = new RequestHead();
   #state: State = State.Head;
@@ -89,7 +91,6 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   #paused = false;
   #aborted = false;
   #clientEnded = false;
-  #corked = false;
   #flushImmediate: NodeJS.Immediate | null = null;
   #drain: Promise<void> | null = null;
   #drainResolve: (() => void) | null = null;
@@ -98,6 +99,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   constructor(connection: ConnectionContext, service: ServiceContext, app: RequestDelegate, options: Http1ConnectionOptions = {}) {
     this.#connection = connection;
     this.#socket = connection.transport;
+    this.#output = new OutputBuffer(connection.transport);
     this.#service = service;
     this.#limits = service.limits;
     this.#app = app;
@@ -188,18 +190,15 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
 
   writeRaw(data: string | Uint8Array): void {
     if (this.#aborted) return;
-    if (!this.#corked) {
-      // Coalesce everything written in this turn (head, body, pipelined responses) into one writev.
-      this.#corked = true;
-      this.#socket.cork();
-      process.nextTick(this.#uncork);
-    }
-    this.#socket.write(data, "latin1");
+    this.#output.write(data);
   }
 
   waitForDrain(): Promise<void> {
     const max = this.#limits.maxResponseBufferSize;
-    if (this.#aborted || max === null || this.#socket.writableLength <= max) return RESOLVED;
+    if (this.#aborted || max === null) return RESOLVED;
+    if (this.#socket.writableLength + this.#output.pendingBytes <= max) return RESOLVED;
+    this.#output.flush();
+    if (this.#socket.writableLength <= max) return RESOLVED;
     return (this.#drain ??= new Promise<void>((resolve) => {
       this.#drainResolve = resolve;
     }));
@@ -309,11 +308,6 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     this.#drain = null;
     this.#drainResolve = null;
     resolve?.();
-  };
-
-  #uncork = (): void => {
-    this.#corked = false;
-    this.#socket.uncork();
   };
 
   #onFlushTimer = (): void => {
@@ -571,6 +565,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     if (this.#state >= State.Closing) return;
     this.#state = State.Closing;
     this.#setTimeout(Timeout.Closing, CLOSE_LINGER_MS);
+    this.#output.flush();
     if (this.#clientEnded) {
       this.#socket.end(() => this.#abort());
     } else {
@@ -582,13 +577,14 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   #abort(): void {
     if (this.#aborted && this.#state === State.Closed) return;
     this.#aborted = true;
+    this.#output.discard();
     this.#ctx?.signalAborted();
     this.#connection.abort();
   }
 
   #setTimeout(reason: Timeout, ms: number): void {
     this.#timeout = reason;
-    this.#deadline = this.#service.clock.now() + ms;
+    this.#deadline = this.#service.heartbeat.now + ms;
   }
 
   /** Pauses reading while too much is buffered: the app's unread body, or pipelined requests waiting. */

@@ -11,10 +11,11 @@
  */
 
 const MIN_CAPACITY = 4096;
+const EMPTY = Buffer.alloc(0);
 
 export class InputBuffer {
   /** The bytes; valid data is `buf[start, end)`. */
-  buf: Buffer = Buffer.alloc(0);
+  buf: Buffer = EMPTY;
   start = 0;
   end = 0;
   /** Whether `buf` is ours to write past `end` (false for an adopted chunk). */
@@ -61,7 +62,7 @@ export class InputBuffer {
   }
 
   reset(): void {
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY;
     this.start = 0;
     this.end = 0;
     this.#owned = false;

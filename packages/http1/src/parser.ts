@@ -16,6 +16,7 @@ import { CR, COLON, FIELD_VALUE, HTAB, LF, SP, TARGET, TOKEN } from "./char-tabl
 import { reject } from "./errors.js";
 import type { InputBuffer } from "./input-buffer.js";
 import { internHeaderName, internMethod, isKnownHeaderName } from "./known-headers.js";
+import { latin1 } from "./latin1.js";
 import type { RequestHead } from "./request-head.js";
 
 const Phase = { RequestLine: 0, Headers: 1 } as const;
@@ -111,11 +112,11 @@ function parseRequestLine(buf: Buffer, start: number, end: number, head: Request
   let i = start;
   while (i < end && TOKEN[buf[i]!] === 1) i++;
   if (i === start || i === end || buf[i] !== SP) reject("InvalidRequestLine");
-  head.method = internMethod(buf.toString("latin1", start, i));
+  head.method = internMethod(latin1(buf, start, i));
   const targetStart = ++i;
   while (i < end && TARGET[buf[i]!] === 1) i++;
   if (i === targetStart || i === end || buf[i] !== SP) reject(i < end && buf[i] !== SP ? "InvalidRequestTarget" : "InvalidRequestLine");
-  head.rawTarget = buf.toString("latin1", targetStart, i);
+  head.rawTarget = latin1(buf, targetStart, i);
   i++;
   // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3), and nothing after it.
   if (
@@ -161,13 +162,13 @@ export function readFieldLine(buf: Buffer, start: number, end: number, out: Fiel
     reject(buf[i] === SP || buf[i] === HTAB ? "WhitespaceBeforeColon" : "InvalidHeaderName");
   }
   if (i === start) reject("InvalidHeaderName");
-  const rawName = buf.toString("latin1", start, i);
+  const rawName = latin1(buf, start, i);
   let v = i + 1;
   while (v < end && (buf[v] === SP || buf[v] === HTAB)) v++;
   let e = end;
   while (e > v && (buf[e - 1] === SP || buf[e - 1] === HTAB)) e--;
   for (let j = v; j < e; j++) if (FIELD_VALUE[buf[j]!] === 0) reject("InvalidHeaderValue");
-  out.value = buf.toString("latin1", v, e);
+  out.value = latin1(buf, v, e);
   out.name = isKnownHeaderName(rawName) ? internHeaderName(rawName) : rawName.toLowerCase();
 }
 

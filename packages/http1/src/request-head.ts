@@ -167,9 +167,19 @@ function hasEncodedNul(pathAndQuery: string): boolean {
 const REG_NAME = /^[A-Za-z0-9\-._~!$&'()*+,;=%]*$/;
 const IP_LITERAL = /^\[[0-9A-Fa-f:.]+\]$|^\[v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+\]$/;
 
+/** The last authority found valid: clients repeat the same Host on every request. */
+let lastValidAuthority = "\0";
+
 /** Validates `host[:port]`; an empty value is allowed for the Host header only. */
 export function isValidAuthority(value: string, allowEmpty: boolean): boolean {
+  if (value === lastValidAuthority) return true;
   if (value.length === 0) return allowEmpty;
+  const valid = checkAuthority(value);
+  if (valid) lastValidAuthority = value;
+  return valid;
+}
+
+function checkAuthority(value: string): boolean {
   let host = value;
   const bracket = value.lastIndexOf("]");
   const colon = value.lastIndexOf(":");

@@ -24,16 +24,3 @@ export function statusLine(status: number, reason: string | undefined): string {
   }
   return line;
 }
-
-// Anything outside latin1 would be mangled on the wire; CR/LF/NUL are caught when set.
-const NON_LATIN1 = /[^\t\x20-\xff\r\n]/;
-
-/** Throws when a header value cannot be written as bytes (Kestrel rejects non-ASCII values too). */
-export function assertWritableHead(head: string): void {
-  if (NON_LATIN1.test(head)) {
-    throw new InvalidHeaderError("Invalid non-latin1 or control character in a response header; encode the value first");
-  }
-}
-
-/** Framing-related response fields the server writes itself. */
-export const SERVER_MANAGED = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);

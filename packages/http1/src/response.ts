@@ -17,7 +17,7 @@ import {
   type HttpResponse,
   type ResponseCallback,
 } from "@x/abstractions";
-import { assertWritableHead, statusLine } from "./response-head.js";
+import { statusLine } from "./response-head.js";
 
 /** What the response needs from its connection. */
 export interface ResponseOwner {
@@ -366,7 +366,6 @@ export class Http1Response implements HttpResponse {
     if (!keepAlive) head += "connection: close\r\n";
     else if (owner.isHttp10) head += "connection: keep-alive\r\n";
     head += CRLF;
-    assertWritableHead(head);
     this.#keepAlive = keepAlive;
     owner.writeRaw(head);
   }

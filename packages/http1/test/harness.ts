@@ -38,6 +38,11 @@ export class TestHeartbeat {
     this.#clock = clock;
   }
 
+  /** Live clock time: tests move the clock, then tick. */
+  get now(): number {
+    return this.#clock.now();
+  }
+
   add(handler: HeartbeatHandler): void {
     this.handlers.add(handler);
   }

@@ -34,11 +34,14 @@ export class Heartbeat implements HeartbeatContract {
   readonly #logger: Logger;
   readonly dateHeader: DateHeaderValue;
   #timer: NodeJS.Timeout | null = null;
+  /** The time of the last tick. */
+  now: number;
 
   constructor(clock: Clock, logger: Logger) {
     this.#clock = clock;
     this.#logger = logger;
-    this.dateHeader = new DateHeaderValue(clock.now());
+    this.now = clock.now();
+    this.dateHeader = new DateHeaderValue(this.now);
   }
 
   get handlerCount(): number {
@@ -67,6 +70,7 @@ export class Heartbeat implements HeartbeatContract {
   /** One beat. Public so tests with a manual clock can drive time. */
   tick = (): void => {
     const now = this.#clock.now();
+    this.now = now;
     this.dateHeader.update(now);
     for (const handler of this.#handlers) {
       try {
