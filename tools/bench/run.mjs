@@ -176,7 +176,7 @@ async function main() {
       opts.servers.map((n) => [n, { rps: median(runs[n].map((x) => x.rps)), p99Ms: median(runs[n].map((x) => x.p99Ms ?? 0)), runs: runs[n] }]),
     );
   }
-  if (opts.memory) for (const name of opts.servers.filter((n) => n !== "raw-net")) results.memory[name] = await memoryPerConnection(name);
+  if (opts.memory) for (const name of opts.servers) results.memory[name] = await memoryPerConnection(name);
   report(results);
 }
 

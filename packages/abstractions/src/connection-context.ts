@@ -9,11 +9,14 @@ import type { Duplex } from "node:stream";
 import type { EndPoint } from "./endpoints.js";
 import { FeatureCollection } from "./features.js";
 
+/** An endpoint, or a function that reads it when first asked (sockets know theirs, lazily). */
+export type EndPointSource = EndPoint | null | (() => EndPoint | null);
+
 export interface ConnectionContextInit {
   id: string;
   transport: Duplex;
-  localEndPoint: EndPoint | null;
-  remoteEndPoint: EndPoint | null;
+  localEndPoint: EndPointSource;
+  remoteEndPoint: EndPointSource;
 }
 
 export class ConnectionContext {
@@ -25,14 +28,11 @@ export class ConnectionContext {
   transport: Duplex;
   /** The stream the transport accepted; aborting destroys it too. */
   readonly rawTransport: Duplex;
-  readonly localEndPoint: EndPoint | null;
-  readonly remoteEndPoint: EndPoint | null;
-  readonly features = new FeatureCollection();
-  /** Per-connection state for middleware. */
-  readonly items = new Map<unknown, unknown>();
-  /** Resolves once the underlying stream has closed. */
-  readonly closed: Promise<void>;
-
+  #localEndPoint: EndPointSource;
+  #remoteEndPoint: EndPointSource;
+  #features: FeatureCollection | undefined;
+  #items: Map<unknown, unknown> | undefined;
+  #closed: Promise<void> | undefined;
   #closeRequested = false;
   #onCloseRequested: (() => void) | undefined;
 
@@ -40,12 +40,37 @@ export class ConnectionContext {
     this.id = init.id;
     this.transport = init.transport;
     this.rawTransport = init.transport;
-    this.localEndPoint = init.localEndPoint;
-    this.remoteEndPoint = init.remoteEndPoint;
-    this.closed = new Promise((resolve) => {
-      if (init.transport.destroyed) resolve();
-      else init.transport.once("close", () => resolve());
-    });
+    this.#localEndPoint = init.localEndPoint;
+    this.#remoteEndPoint = init.remoteEndPoint;
+  }
+
+  get localEndPoint(): EndPoint | null {
+    if (typeof this.#localEndPoint === "function") this.#localEndPoint = this.#localEndPoint();
+    return this.#localEndPoint;
+  }
+
+  get remoteEndPoint(): EndPoint | null {
+    if (typeof this.#remoteEndPoint === "function") this.#remoteEndPoint = this.#remoteEndPoint();
+    return this.#remoteEndPoint;
+  }
+
+  /** Connection features (TLS handshake, connection limits, ...). Created on first use. */
+  get features(): FeatureCollection {
+    return (this.#features ??= new FeatureCollection());
+  }
+
+  /** Per-connection state for middleware. Created on first use. */
+  get items(): Map<unknown, unknown> {
+    return (this.#items ??= new Map());
+  }
+
+  /** Resolves once the underlying stream has closed. */
+  get closed(): Promise<void> {
+    if (this.#closed === undefined) {
+      const raw = this.rawTransport;
+      this.#closed = raw.destroyed && raw.closed !== false ? Promise.resolve() : new Promise((resolve) => raw.once("close", () => resolve()));
+    }
+    return this.#closed;
   }
 
   /** Tears the connection down at once. */

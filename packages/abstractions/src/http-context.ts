@@ -65,6 +65,12 @@ export interface HttpResponse {
   end(chunk?: string | Uint8Array): Promise<void>;
   /** Sends the headers now. */
   start(): Promise<void>;
+  /** Whether trailers can be sent on this response (HTTP/1.1 chunked, HTTP/2). */
+  readonly supportsTrailers: boolean;
+  /** Adds a name to the `Trailer` response header; must precede the start of the response. */
+  declareTrailer(name: string): void;
+  /** Adds a trailer field, sent after the body. Throws when `supportsTrailers` is false. */
+  appendTrailer(name: string, value: string): void;
   /** Runs just before the headers are sent, last registered first. */
   onStarting(callback: ResponseCallback): void;
   /** Runs after the response has been sent. */

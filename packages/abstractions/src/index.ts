@@ -8,7 +8,7 @@ export type { Middleware } from "./application-builder.js";
 export { ManualClock, systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";
 export { ConnectionContext, composeConnectionMiddleware } from "./connection-context.js";
-export type { ConnectionContextInit, ConnectionDelegate, ConnectionMiddleware } from "./connection-context.js";
+export type { ConnectionContextInit, ConnectionDelegate, ConnectionMiddleware, EndPointSource } from "./connection-context.js";
 export { formatEndPoint, ipEndPoint, unixEndPoint } from "./endpoints.js";
 export type { EndPoint, IPEndPoint, UnixEndPoint } from "./endpoints.js";
 export {
@@ -45,6 +45,7 @@ export { createResourceCounter, unlimitedCounter } from "./service-context.js";
 export type { DateHeaderSource, Heartbeat, HeartbeatHandler, ResourceCounter, ServiceContext } from "./service-context.js";
 export { reasonPhrase } from "./status-codes.js";
 export {
+  DecrementConcurrentConnectionCountFeature,
   HttpConnectionFeature,
   HttpMaxRequestBodySizeFeature,
   HttpMinRequestBodyDataRateFeature,
@@ -57,6 +58,7 @@ export {
   ServerAddressesFeature,
 } from "./well-known-features.js";
 export type {
+  DecrementConcurrentConnectionCount,
   HttpMaxRequestBodySize,
   HttpMinRequestBodyDataRate,
   HttpMinResponseDataRate,

@@ -71,6 +71,16 @@ export interface HttpRequestTrailers {
 }
 export const HttpRequestTrailersFeature = featureKey<HttpRequestTrailers>("HttpRequestTrailers");
 
+/**
+ * `IDecrementConcurrentConnectionCountFeature`: set by the server when it caps
+ * connections; an upgraded (opaque) connection calls it to stop counting
+ * toward maxConcurrentConnections, as Kestrel does.
+ */
+export interface DecrementConcurrentConnectionCount {
+  releaseConnection(): void;
+}
+export const DecrementConcurrentConnectionCountFeature = featureKey<DecrementConcurrentConnectionCount>("DecrementConcurrentConnectionCount");
+
 /** `IHttpRequestBodyDetectionFeature`. */
 export interface HttpRequestBodyDetection {
   readonly canHaveBody: boolean;

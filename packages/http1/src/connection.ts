@@ -5,14 +5,17 @@
  * ```
  *            head parsed                 app done, body read
  *   Head ─────────────────▶ Request ─────────────────────────▶ Head (keep-alive)
- *    │ ▲                      │  app done, body unread              ▲
- *    │ └──────── Drain ◀──────┘  (discard up to 5 s) ─────────────────┘
+ *    │ ▲                      │  │ app done, body unread            ▲
+ *    │ └──────── Drain ◀──────┘  └ upgrade() ─▶ Upgraded (app owns  │
+ *    │           (discard up to 5 s) ─────────────────────────────────┘   the socket)
  *    └─ bad head / timeout / close ──▶ Closing (FIN sent, input discarded) ──▶ Closed
  * ```
  *
  * Requests on one connection run one at a time; bytes of a pipelined next
  * request wait in the input buffer. Every timeout is a deadline checked by
  * the server's one heartbeat: there is no timer per connection or request.
+ * Socket events reach the connection through shared module functions, so an
+ * idle connection holds no closures of its own.
  *
  * @module
  */
@@ -21,17 +24,21 @@ import {
   ConnectionAbortedError,
   type ConnectionContext,
   type ConnectionInfo,
+  DecrementConcurrentConnectionCountFeature,
   type FeatureCollection,
   type HeaderMap,
   type HeartbeatHandler,
   type Logger,
   type ReadonlyServerLimits,
   type RequestDelegate,
+  ResponseStartedError,
   type ServiceContext,
+  UserError,
 } from "@x/abstractions";
 import type { Duplex } from "node:stream";
 import { type BodyDecoder, type BodySink, ChunkedDecoder, ContentLengthDecoder } from "./body-decoder.js";
-import { Http1Context, type ContextOwner } from "./context.js";
+import { type ContextOwner, Http1Context } from "./context.js";
+import { ReadRateTimer, WriteRateTimer } from "./data-rate.js";
 import { Http1ParseError, reject } from "./errors.js";
 import { InputBuffer } from "./input-buffer.js";
 import { OutputBuffer } from "./output-buffer.js";
@@ -41,13 +48,14 @@ import { type BodyOwner, emptyBody, Http1RequestBody } from "./request-body.js";
 import { BodyFraming, RequestHead } from "./request-head.js";
 import { Http1Response, type ResponseOwner } from "./response.js";
 import { statusLine } from "./response-head.js";
+import { handOverSocket } from "./upgrade.js";
 
 export interface Http1ConnectionOptions {
   /** `http` or `https`; TLS middleware runs before this handler and says which. */
   scheme?: string;
 }
 
-const State = { Head: 0, Request: 1, Drain: 2, Closing: 3, Closed: 4 } as const;
+const State = { Head: 0, Request: 1, Drain: 2, Upgraded: 3, Closing: 4, Closed: 5 } as const;
 type State = (typeof State)[keyof typeof State];
 
 const Timeout = { None: 0, KeepAlive: 1, RequestHeaders: 2, Drain: 3, Closing: 4 } as const;
@@ -60,6 +68,35 @@ const CLOSE_LINGER_MS = 5_000;
 const CONTINUE_100 = "HTTP/1.1 100 Continue\r\n\r\n";
 const RESOLVED = Promise.resolve();
 
+const kConnection = Symbol("x.http1.connection");
+type OwnedSocket = Duplex & { [kConnection]: Http1Connection };
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConnection].onSocketData(chunk);
+}
+function onSocketEnd(this: OwnedSocket): void {
+  this[kConnection].onSocketEnd();
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[kConnection].onSocketClose();
+}
+function onSocketError(this: OwnedSocket, error: Error): void {
+  this[kConnection].onSocketError(error);
+}
+function onSocketDrain(this: OwnedSocket): void {
+  this[kConnection].onSocketDrain();
+}
+function onFlushTimer(connection: Http1Connection): void {
+  connection.onFlushTimer();
+}
+
+/** The listeners an upgrade removes ('close' and 'error' stay, for cleanup and logging). */
+const HTTP_LISTENERS: ReadonlyArray<[string, (...args: any[]) => void]> = [
+  ["data", onSocketData],
+  ["end", onSocketEnd],
+  ["drain", onSocketDrain],
+];
+
 export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, ResponseOwner, ContextOwner {
   readonly #connection: ConnectionContext;
   readonly #socket: Duplex;
@@ -68,13 +105,13 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   readonly #app: RequestDelegate;
   readonly #logger: Logger;
   readonly #scheme: string;
-  readonly connectionInfo: ConnectionInfo;
   readonly serverHeader: string | null;
 
   readonly #input = new InputBuffer();
   readonly #output: OutputBuffer;
   readonly #parser: RequestHeadParser;
-  #head = new RequestHead();
+  /** Created when the first byte of a request arrives: an idle connection holds none. */
+  #head: RequestHead | null = null;
   #state: State = State.Head;
   #ctx: Http1Context | null = null;
   #response: Http1Response | null = null;
@@ -88,13 +125,19 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   #requestCount = 0;
   #timeout: Timeout = Timeout.None;
   #deadline = 0;
+  #readRate: ReadRateTimer | null = null;
+  #writeRate: WriteRateTimer | null = null;
   #paused = false;
   #aborted = false;
   #clientEnded = false;
+  #upgradeLocked = false;
+  #connectionInfo: ConnectionInfo | null = null;
   #flushImmediate: NodeJS.Immediate | null = null;
   #drain: Promise<void> | null = null;
   #drainResolve: (() => void) | null = null;
-  #resolveClosed: () => void = () => {};
+  #resolveClosed: () => void = noop;
+  #onAppDone: (() => void) | null = null;
+  #onAppFailed: ((error: unknown) => void) | null = null;
 
   constructor(connection: ConnectionContext, service: ServiceContext, app: RequestDelegate, options: Http1ConnectionOptions = {}) {
     this.#connection = connection;
@@ -107,15 +150,6 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     this.#scheme = options.scheme ?? "http";
     this.#parser = new RequestHeadParser(service.limits);
     this.serverHeader = service.addServerHeader ? "server: X\r\n" : null;
-    const local = connection.localEndPoint;
-    const remote = connection.remoteEndPoint;
-    this.connectionInfo = Object.freeze({
-      id: connection.id,
-      localAddress: local?.kind === "ip" ? local.address : null,
-      localPort: local?.kind === "ip" ? local.port : 0,
-      remoteAddress: remote?.kind === "ip" ? remote.address : null,
-      remotePort: remote?.kind === "ip" ? remote.port : 0,
-    });
   }
 
   /** Serves requests until the connection closes. */
@@ -123,16 +157,17 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     const closed = new Promise<void>((resolve) => {
       this.#resolveClosed = resolve;
     });
-    const socket = this.#socket;
+    const socket = this.#socket as OwnedSocket;
     if (socket.destroyed) {
-      this.#onClose();
+      this.onSocketClose();
       return closed;
     }
-    socket.on("data", this.#onData);
-    socket.on("end", this.#onEnd);
-    socket.on("close", this.#onClose);
-    socket.on("error", this.#onError);
-    socket.on("drain", this.#onDrain);
+    socket[kConnection] = this;
+    socket.on("data", onSocketData);
+    socket.on("end", onSocketEnd);
+    socket.on("close", onSocketClose);
+    socket.on("error", onSocketError);
+    socket.on("drain", onSocketDrain);
     this.#service.heartbeat.add(this);
     this.#connection.onCloseRequested(this.#onCloseRequested);
     this.#setTimeout(Timeout.KeepAlive, this.#limits.keepAliveTimeout);
@@ -140,6 +175,21 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   }
 
   // ---- ResponseOwner / ContextOwner / BodyOwner -------------------------------------
+
+  get connectionInfo(): ConnectionInfo {
+    if (this.#connectionInfo === null) {
+      const local = this.#connection.localEndPoint;
+      const remote = this.#connection.remoteEndPoint;
+      this.#connectionInfo = Object.freeze({
+        id: this.#connection.id,
+        localAddress: local?.kind === "ip" ? local.address : null,
+        localPort: local?.kind === "ip" ? local.port : 0,
+        remoteAddress: remote?.kind === "ip" ? remote.address : null,
+        remotePort: remote?.kind === "ip" ? remote.port : 0,
+      });
+    }
+    return this.#connectionInfo;
+  }
 
   get dateHeader(): string {
     return this.#service.dateHeader.value;
@@ -157,15 +207,15 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   }
 
   get isHeadRequest(): boolean {
-    return this.#head.method === "HEAD";
+    return this.#head?.method === "HEAD";
   }
 
   get isConnectRequest(): boolean {
-    return this.#head.method === "CONNECT";
+    return this.#head?.method === "CONNECT";
   }
 
   get isHttp10(): boolean {
-    return this.#head.versionMinor === 0;
+    return this.#head?.versionMinor === 0;
   }
 
   get isAborted(): boolean {
@@ -188,6 +238,10 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     return this.#decoder?.trailers ?? null;
   }
 
+  get isUpgradableRequest(): boolean {
+    return this.#state === State.Request && (this.#head?.isUpgradable ?? false);
+  }
+
   writeRaw(data: string | Uint8Array): void {
     if (this.#aborted) return;
     this.#output.write(data);
@@ -205,7 +259,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   }
 
   scheduleFlush(): void {
-    this.#flushImmediate ??= setImmediate(this.#onFlushTimer);
+    this.#flushImmediate ??= setImmediate(onFlushTimer, this);
   }
 
   abortRequest(): void {
@@ -214,14 +268,15 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   }
 
   onBodyReadStart(): void {
+    const head = this.#head!;
     const max = this.#ctx!.maxRequestBodySize;
     // Kestrel answers 413 as soon as the app reads a body whose Content-Length is over the limit.
-    if (max !== null && this.#head.contentLength > max) {
-      this.#failBody(new Http1ParseError("RequestBodyTooLarge", `Content-Length ${this.#head.contentLength} exceeds ${max}`));
+    if (max !== null && head.contentLength > max) {
+      this.#failBody(new Http1ParseError("RequestBodyTooLarge", `Content-Length ${head.contentLength} exceeds ${max}`));
       reject("RequestBodyTooLarge");
     }
     // RFC 9110 §10.1.1: send 100 (Continue) only once the app asks for the content.
-    if (this.#head.expectContinue && !this.#sent100 && this.#head.versionMinor === 1 && !this.#response!.hasStarted) {
+    if (head.expectContinue && !this.#sent100 && head.versionMinor === 1 && !this.#response!.hasStarted) {
       this.#sent100 = true;
       this.writeRaw(CONTINUE_100);
     }
@@ -236,10 +291,56 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     // Not `??`: an app's per-request `null` means unlimited and must not fall back to the server limit.
     const max = this.#ctx !== null ? this.#ctx.maxRequestBodySize : this.#limits.maxRequestBodySize;
     if (max !== null && this.#bodyBytes > max) reject("RequestBodyTooLarge");
-    if (this.#state === State.Request) this.#body!.push(view);
+    if (this.#state === State.Request) {
+      this.#readRate?.addBytes(view.length);
+      this.#body!.push(view);
+    }
+  }
+
+  onDataRatesChanged(): void {
+    const ctx = this.#ctx;
+    if (ctx === null) return;
+    (this.#readRate ??= new ReadRateTimer()).rate = ctx.minRequestBodyDataRate;
+    (this.#writeRate ??= new WriteRateTimer()).rate = ctx.minResponseDataRate;
+  }
+
+  upgrade(): Promise<Duplex> {
+    if (!this.isUpgradableRequest) {
+      return Promise.reject(new UserError("This request cannot be upgraded (no 'Connection: Upgrade' and 'Upgrade' headers)", "ERR_X_HTTP_NOT_UPGRADABLE"));
+    }
+    const response = this.#response!;
+    if (response.hasStarted) return Promise.reject(new ResponseStartedError("Upgrade must happen before the response starts"));
+    // maxConcurrentUpgradedConnections: Kestrel refuses the upgrade itself.
+    if (!this.#service.upgradedConnections.tryLockOne()) {
+      return Promise.reject(new UserError("The maximum number of concurrent upgraded connections has been reached", "ERR_X_HTTP_UPGRADE_LIMIT"));
+    }
+    this.#upgradeLocked = true;
+    // An upgraded connection stops counting toward maxConcurrentConnections (Kestrel).
+    this.#connection.features.get(DecrementConcurrentConnectionCountFeature)?.releaseConnection();
+    response.writeUpgradeHead();
+    this.#output.flush();
+    this.#state = State.Upgraded;
+    this.#timeout = Timeout.None;
+    this.#readRate = this.#writeRate = null;
+    this.#service.heartbeat.remove(this);
+    const leftover = this.#input.length > 0 ? Buffer.from(this.#input.buf.subarray(this.#input.start, this.#input.end)) : null;
+    this.#input.reset();
+    this.#paused = false;
+    return Promise.resolve(handOverSocket(this.#socket, HTTP_LISTENERS, leftover));
   }
 
   onHeartbeat(now: number): void {
+    if (this.#readRate !== null && this.#state === State.Request && !this.#bodyDone && this.#bodyError === null) {
+      if (this.#readRate.tick(now, this.#body?.isReadPending === true && !this.#paused)) {
+        this.#logger.debug({ connectionId: this.#connection.id }, "The request body was received too slowly (below MinRequestBodyDataRate)");
+        this.#failBody(new Http1ParseError("RequestBodyTimeout"));
+      }
+    }
+    if (this.#writeRate?.tick(now, this.#output.flushedBytes - this.#socket.writableLength, this.#socket.writableLength)) {
+      this.#logger.debug({ connectionId: this.#connection.id }, "The response was read too slowly (below MinResponseDataRate); aborting the connection");
+      this.#abort();
+      return;
+    }
     if (this.#timeout === Timeout.None || now < this.#deadline) return;
     const reason = this.#timeout;
     this.#timeout = Timeout.None;
@@ -259,58 +360,66 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     }
   }
 
-  // ---- socket events ----------------------------------------------------------------
+  // ---- socket events (through the shared functions above) ---------------------------
 
-  #onData = (chunk: Buffer): void => {
+  /** @internal */
+  onSocketData(chunk: Buffer): void {
     if (this.#state >= State.Closing) return; // lingering close: discard
     this.#input.append(chunk);
     this.#process();
     this.#updateReadPause();
-  };
+  }
 
-  #onEnd = (): void => {
+  /** @internal */
+  onSocketEnd(): void {
     this.#clientEnded = true;
     switch (this.#state) {
       case State.Head:
+      case State.Drain:
         this.#closeGracefully();
         break;
       case State.Request:
         if (!this.#bodyDone) this.#failBody(new Http1ParseError("UnexpectedEndOfRequestContent"));
         break;
-      case State.Drain:
-        this.#closeGracefully();
-        break;
       case State.Closing:
         this.#abort();
         break;
     }
-  };
+  }
 
-  #onClose = (): void => {
+  /** @internal */
+  onSocketClose(): void {
     if (this.#state === State.Closed) return;
     this.#state = State.Closed;
     this.#aborted = true;
     this.#timeout = Timeout.None;
     this.#service.heartbeat.remove(this);
+    if (this.#upgradeLocked) {
+      this.#upgradeLocked = false;
+      this.#service.upgradedConnections.releaseOne();
+    }
     if (this.#flushImmediate !== null) clearImmediate(this.#flushImmediate);
     this.#ctx?.signalAborted();
     this.#body?.fail(new ConnectionAbortedError("The client disconnected"));
-    this.#onDrain();
+    this.onSocketDrain();
     this.#resolveClosed();
-  };
+  }
 
-  #onError = (error: Error): void => {
+  /** @internal */
+  onSocketError(error: Error): void {
     this.#logger.debug({ connectionId: this.#connection.id, err: error }, "Connection error");
-  };
+  }
 
-  #onDrain = (): void => {
+  /** @internal */
+  onSocketDrain(): void {
     const resolve = this.#drainResolve;
     this.#drain = null;
     this.#drainResolve = null;
     resolve?.();
-  };
+  }
 
-  #onFlushTimer = (): void => {
+  /** @internal The end-of-turn flush of a response's held first chunk. */
+  onFlushTimer(): void {
     this.#flushImmediate = null;
     try {
       this.#response?.flushPending();
@@ -318,7 +427,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
       this.#logger.error({ connectionId: this.#connection.id, err: error }, "Failed to write the response head");
       this.#abort();
     }
-  };
+  }
 
   #onCloseRequested = (): void => {
     this.#keepAlive = false;
@@ -336,8 +445,8 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
           case State.Head:
             if (this.#input.length === 0) return;
             if (this.#parser.isIdle) this.#setTimeout(Timeout.RequestHeaders, this.#limits.requestHeadersTimeout);
-            if (!this.#parser.parse(this.#input, this.#head)) return;
-            this.#startRequest();
+            if (!this.#parser.parse(this.#input, (this.#head ??= new RequestHead()))) return;
+            this.#startRequest(this.#head);
             break;
           case State.Request:
             if (this.#bodyError !== null) {
@@ -363,8 +472,8 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     }
   }
 
-  #startRequest(): void {
-    const head = this.#head;
+  #startRequest(head: RequestHead): void {
+    const limits = this.#limits;
     this.#requestCount++;
     this.#timeout = Timeout.None;
     this.#keepAlive = this.#keepAlive && head.keepAlive;
@@ -379,11 +488,13 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
       this.#bodyDone = false;
       this.#body = new Http1RequestBody(this);
       body = this.#body;
-      this.#decoder = head.framing === BodyFraming.Chunked ? new ChunkedDecoder(this.#limits) : new ContentLengthDecoder(head.contentLength);
+      this.#decoder = head.framing === BodyFraming.Chunked ? new ChunkedDecoder(limits) : new ContentLengthDecoder(head.contentLength);
+      if (this.#readRate !== null || limits.minRequestBodyDataRate !== null) (this.#readRate ??= new ReadRateTimer()).reset(limits.minRequestBodyDataRate);
     }
+    if (this.#writeRate !== null || limits.minResponseDataRate !== null) (this.#writeRate ??= new WriteRateTimer()).rate = limits.minResponseDataRate;
     const request = new Http1Request(head, this.#scheme, body);
     this.#response = new Http1Response(this);
-    this.#ctx = new Http1Context(this, request, this.#response, this.#requestCount, this.#limits.maxRequestBodySize);
+    this.#ctx = new Http1Context(this, request, this.#response, this.#requestCount, limits);
     this.#state = State.Request;
     let result: unknown;
     try {
@@ -391,10 +502,12 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     } catch (error) {
       result = Promise.reject(error);
     }
+    const done = (this.#onAppDone ??= () => this.#finishRequest(null));
+    const failed = (this.#onAppFailed ??= (error: unknown) => this.#finishRequest(error ?? new Error("The application failed without an error")));
     if (result !== null && typeof result === "object" && typeof (result as PromiseLike<void>).then === "function") {
-      (result as PromiseLike<void>).then(this.#onAppDone, this.#onAppFailed);
+      (result as PromiseLike<void>).then(done, failed);
     } else {
-      RESOLVED.then(this.#onAppDone);
+      RESOLVED.then(done);
     }
   }
 
@@ -403,15 +516,13 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     this.#body!.end();
   }
 
-  #onAppDone = (): void => {
-    this.#finishRequest(null);
-  };
-
-  #onAppFailed = (error: unknown): void => {
-    this.#finishRequest(error ?? new Error("The application failed without an error"));
-  };
-
   #finishRequest(error: unknown): void {
+    if (this.#state === State.Upgraded) {
+      // The app owns the socket now; its request delegate finishing says nothing about it.
+      if (error !== null) this.#logger.error({ connectionId: this.#connection.id, err: error }, "The application failed after upgrading the connection");
+      this.#ctx = null;
+      return;
+    }
     const response = this.#response!;
     if (this.#flushImmediate !== null) {
       clearImmediate(this.#flushImmediate);
@@ -482,18 +593,17 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   #runCompletedCallbacks(response: Http1Response): void {
     const callbacks = response.takeCompletedCallbacks();
     if (callbacks === null) return;
+    const logger = this.#logger;
+    const connectionId = this.#connection.id;
+    const onError = (error: unknown) => logger.error({ connectionId, err: error }, "An OnCompleted callback failed");
     for (const callback of callbacks) {
       try {
-        Promise.resolve(callback()).catch(this.#onCompletedCallbackError);
+        Promise.resolve(callback()).catch(onError);
       } catch (error) {
-        this.#onCompletedCallbackError(error);
+        onError(error);
       }
     }
   }
-
-  #onCompletedCallbackError = (error: unknown): void => {
-    this.#logger.error({ connectionId: this.#connection.id, err: error }, "An OnCompleted callback failed");
-  };
 
   #nextRequest(): void {
     this.#state = State.Head;
@@ -503,7 +613,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     this.#decoder = null;
     this.#bodyDone = true;
     this.#bodyError = null;
-    this.#head = new RequestHead();
+    this.#head = null;
     if (this.#clientEnded && this.#input.length === 0) {
       this.#closeGracefully();
       return;
@@ -562,7 +672,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
 
   /** Sends FIN after pending writes, keeps reading (and discarding) briefly so the peer sees our response, not a reset. */
   #closeGracefully(): void {
-    if (this.#state >= State.Closing) return;
+    if (this.#state >= State.Upgraded) return;
     this.#state = State.Closing;
     this.#setTimeout(Timeout.Closing, CLOSE_LINGER_MS);
     this.#output.flush();
@@ -589,6 +699,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
 
   /** Pauses reading while too much is buffered: the app's unread body, or pipelined requests waiting. */
   #updateReadPause(): void {
+    if (this.#state === State.Upgraded) return;
     const max = this.#limits.maxRequestBufferSize;
     let shouldPause = false;
     if (max !== null && this.#state === State.Request) {
@@ -601,6 +712,8 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     }
   }
 }
+
+function noop(): void {}
 
 /** Handles one connection with HTTP/1.1 until it closes. */
 export function processHttp1Connection(

@@ -10,6 +10,9 @@ import {
   FeatureCollection,
   HttpConnectionFeature,
   HttpMaxRequestBodySizeFeature,
+  HttpMinRequestBodyDataRateFeature,
+  HttpMinResponseDataRateFeature,
+  HttpUpgradeFeature,
   HttpRequestBodyDetectionFeature,
   HttpRequestLifetimeFeature,
   HttpRequestTrailersFeature,
@@ -22,7 +25,10 @@ import {
   type HttpRequestBodyDetection,
   type HttpRequestLifetime,
   type HttpRequestTrailers,
+  type HttpUpgrade,
+  type MinDataRate,
 } from "@x/abstractions";
+import type { Duplex } from "node:stream";
 import type { Http1Request } from "./request.js";
 import { emptyBody } from "./request-body.js";
 import type { Http1Response } from "./response.js";
@@ -37,13 +43,21 @@ export interface ContextOwner {
   readonly bodyReadStarted: boolean;
   readonly requestTrailers: HeaderMap | null;
   readonly isBodyComplete: boolean;
+  readonly isUpgradableRequest: boolean;
+  upgrade(): Promise<Duplex>;
+  /** The per-request minimum rates changed (the connection times with them). */
+  onDataRatesChanged(): void;
 }
 
 const EMPTY_TRAILERS = new HeaderMap();
 
 export class Http1Context
-  implements HttpContext, HttpRequestLifetime, HttpMaxRequestBodySize, HttpRequestBodyDetection, HttpRequestTrailers
+  implements HttpContext, HttpRequestLifetime, HttpMaxRequestBodySize, HttpRequestBodyDetection, HttpRequestTrailers, HttpUpgrade
 {
+  /** The minimum request-body rate for this request (`HttpMinRequestBodyDataRateFeature`); null disables. */
+  minRequestBodyDataRate: MinDataRate | null;
+  /** The minimum response rate for this request (`HttpMinResponseDataRateFeature`); null disables. */
+  minResponseDataRate: MinDataRate | null;
   readonly request: Http1Request;
   readonly response: Http1Response;
   readonly #owner: ContextOwner;
@@ -53,8 +67,17 @@ export class Http1Context
   #abortController: AbortController | undefined;
   #maxRequestBodySize: number | null;
 
-  constructor(owner: ContextOwner, request: Http1Request, response: Http1Response, requestNumber: number, maxRequestBodySize: number | null) {
+  constructor(
+    owner: ContextOwner,
+    request: Http1Request,
+    response: Http1Response,
+    requestNumber: number,
+    limits: { maxRequestBodySize: number | null; minRequestBodyDataRate: MinDataRate | null; minResponseDataRate: MinDataRate | null },
+  ) {
     this.#owner = owner;
+    this.minRequestBodyDataRate = limits.minRequestBodyDataRate;
+    this.minResponseDataRate = limits.minResponseDataRate;
+    const maxRequestBodySize = limits.maxRequestBodySize;
     this.request = request;
     this.response = response;
     this.#requestNumber = requestNumber;
@@ -74,6 +97,27 @@ export class Http1Context
       f.set(HttpRequestBodyDetectionFeature, this);
       f.set(HttpRequestTrailersFeature, this);
       f.set(HttpResponseTrailersFeature, this.response);
+      f.set(HttpUpgradeFeature, this);
+      // Both Kestrel interfaces name their property MinDataRate, so each gets a small view.
+      const ctx = this;
+      f.set(HttpMinRequestBodyDataRateFeature, {
+        get minDataRate() {
+          return ctx.minRequestBodyDataRate;
+        },
+        set minDataRate(value: MinDataRate | null) {
+          ctx.minRequestBodyDataRate = value;
+          ctx.#owner.onDataRatesChanged();
+        },
+      });
+      f.set(HttpMinResponseDataRateFeature, {
+        get minDataRate() {
+          return ctx.minResponseDataRate;
+        },
+        set minDataRate(value: MinDataRate | null) {
+          ctx.minResponseDataRate = value;
+          ctx.#owner.onDataRatesChanged();
+        },
+      });
       this.#features = f;
     }
     return this.#features;
@@ -103,6 +147,15 @@ export class Http1Context
   /** Called by the connection when the client goes away or the request is aborted. */
   signalAborted(): void {
     this.#abortController?.abort(new ConnectionAbortedError("The client disconnected or the request was aborted"));
+  }
+
+  // IHttpUpgradeFeature
+  get isUpgradableRequest(): boolean {
+    return this.#owner.isUpgradableRequest;
+  }
+
+  upgrade(): Promise<Duplex> {
+    return this.#owner.upgrade();
   }
 
   // IHttpMaxRequestBodySizeFeature

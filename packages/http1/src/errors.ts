@@ -31,6 +31,7 @@ export const RejectionReason = {
   UnexpectedEndOfRequestContent: 400,
   InvalidTrailer: 400,
   MethodNotAllowedForTarget: 400,
+  UpgradeRequestCannotHavePayload: 400,
   RequestLineTooLong: 414,
   HeadersTooLarge: 431,
   TooManyHeaders: 431,

@@ -20,6 +20,8 @@ export class OutputBuffer {
   #chunks: Array<string | Uint8Array> | null = null;
   #pendingBytes = 0;
   #scheduled = false;
+  /** Every byte handed to the socket so far (what the write-rate check measures against). */
+  flushedBytes = 0;
   readonly #socket: Duplex;
 
   constructor(socket: Duplex) {
@@ -49,12 +51,12 @@ export class OutputBuffer {
     this.#pendingBytes += length;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      process.nextTick(this.flush);
+      process.nextTick(flushOutput, this);
     }
   }
 
   /** Hands everything pending to the socket now. */
-  flush = (): void => {
+  flush(): void {
     this.#scheduled = false;
     if (this.#pendingBytes === 0) return;
     const socket = this.#socket;
@@ -62,6 +64,7 @@ export class OutputBuffer {
     const text = this.#text;
     this.#text = "";
     this.#chunks = null;
+    this.flushedBytes += this.#pendingBytes;
     this.#pendingBytes = 0;
     if (socket.destroyed) return;
     if (chunks === null) {
@@ -72,7 +75,7 @@ export class OutputBuffer {
     for (const chunk of chunks) socket.write(chunk, "latin1");
     if (text.length > 0) socket.write(text, "latin1");
     socket.uncork();
-  };
+  }
 
   /** Drops whatever is pending (the connection was aborted). */
   discard(): void {
@@ -80,4 +83,9 @@ export class OutputBuffer {
     this.#chunks = null;
     this.#pendingBytes = 0;
   }
+}
+
+/** The end-of-turn flush; a module function with the buffer as argument, so no closure per connection. */
+function flushOutput(output: OutputBuffer): void {
+  output.flush();
 }

@@ -45,6 +45,11 @@ export class Http1RequestBody implements RequestBody {
     return this.#started;
   }
 
+  /** Whether the app is waiting on a read (the time that counts against the minimum data rate). */
+  get isReadPending(): boolean {
+    return this.#resolve !== null;
+  }
+
   /** Whether every byte of the body has arrived (not necessarily been read). */
   get isEnded(): boolean {
     return this.#ended;

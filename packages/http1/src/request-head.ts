@@ -39,6 +39,8 @@ export class RequestHead {
   connectionUpgrade = false;
   upgrade: string | null = null;
   expectContinue = false;
+  /** `Connection: upgrade` with an `Upgrade` protocol the app may switch to (not h2c). */
+  isUpgradable = false;
 
   /** Sets a Content-Length value (RFC 9110 §8.6): digits only; repeated values must agree. */
   setContentLength(value: string): void {
@@ -73,6 +75,11 @@ export class RequestHead {
     this.#checkHost();
     this.#resolveTarget();
     this.#resolveFraming();
+    // h2c is HTTP/2's own upgrade, not an opaque protocol for the app (Kestrel ignores it too).
+    this.isUpgradable = this.connectionUpgrade && this.upgrade !== null && this.versionMinor === 1 && this.upgrade.trim().toLowerCase() !== "h2c";
+    // Kestrel: "Requests with 'Connection: Upgrade' cannot have content": after the switch
+    // the bytes that follow belong to the new protocol, so a body would be ambiguous.
+    if (this.isUpgradable && this.framing !== BodyFraming.None) reject("UpgradeRequestCannotHavePayload");
   }
 
   get keepAlive(): boolean {

@@ -16,6 +16,9 @@ import {
   UserError,
   type HttpResponse,
   type ResponseCallback,
+  InvalidHeaderError,
+  NotSupportedError,
+  isToken,
 } from "@x/abstractions";
 import { statusLine } from "./response-head.js";
 
@@ -119,10 +122,54 @@ export class Http1Response implements HttpResponse {
     return (this.#trailers ??= new HeaderMap());
   }
 
+  /**
+   * Trailers need chunked framing: an HTTP/1.1 request, a status with a body,
+   * and a response not already sent with a Content-Length.
+   */
+  get supportsTrailers(): boolean {
+    const owner = this.#owner;
+    if (owner.isHttp10 || owner.isHeadRequest || statusHasNoBody(this.#status)) return false;
+    return this.#state === State.Started ? this.#chunked : this.#state !== State.Completed && !this.headers.has("content-length");
+  }
+
   /** Adds a name to the `Trailer` header; must precede the start of the response. */
   declareTrailer(name: string): void {
     if (this.hasStarted) throw new ResponseStartedError("Trailers must be declared before the response starts");
+    if (!isToken(name)) throw new InvalidHeaderError(`Invalid trailer name '${name}'`);
     (this.#declaredTrailers ??= []).push(name);
+  }
+
+  /** Adds a trailer field, sent after the last chunk (RFC 9112 §7.1.2). */
+  appendTrailer(name: string, value: string): void {
+    if (!this.supportsTrailers) throw new NotSupportedError("This response cannot carry trailers (it is not chunked)");
+    this.trailers.append(name, value);
+  }
+
+  /** Whether trailers were declared or added, which rules out Content-Length framing. */
+  get #wantsTrailers(): boolean {
+    return this.#declaredTrailers !== null || (this.#trailers !== null && this.#trailers.size > 0);
+  }
+
+  /**
+   * Sends `101 Switching Protocols` with the app's headers as they are
+   * (`Upgrade`, `Connection: Upgrade`, ...). Nothing HTTP follows on this connection.
+   */
+  writeUpgradeHead(): void {
+    if (this.hasStarted) throw new ResponseStartedError("The response has already started");
+    this.#status = 101;
+    let head = statusLine(101, undefined);
+    let hasDate = false;
+    for (const [name, value] of this.headers) {
+      if (name === "content-length" || name === "transfer-encoding") continue;
+      if (name === "date") hasDate = true;
+      if (typeof value === "string") head += `${name}: ${value}\r\n`;
+      else for (const v of value) head += `${name}: ${v}\r\n`;
+    }
+    if (!hasDate) head += `date: ${this.#owner.dateHeader}\r\n`;
+    if (!this.headers.has("server") && this.#owner.serverHeader !== null) head += this.#owner.serverHeader;
+    this.#keepAlive = false;
+    this.#state = State.Completed;
+    this.#owner.writeRaw(`${head}\r\n`);
   }
 
   onStarting(callback: ResponseCallback): void {
@@ -348,7 +395,7 @@ export class Http1Response implements HttpResponse {
       // the connection can never carry another request.
       keepAlive = false;
     } else if (!noBody && this.#declaredLength === -1) {
-      if (complete && appTransferEncoding === null) {
+      if (complete && appTransferEncoding === null && !(this.#wantsTrailers && !owner.isHttp10)) {
         head += `content-length: ${length}\r\n`;
       } else if (!owner.isHttp10 && (appTransferEncoding === null || /(?:^|,)\s*chunked\s*$/i.test(appTransferEncoding))) {
         // RFC 9112 §7: chunked when the length is unknown and the client speaks 1.1.

@@ -9,10 +9,14 @@ import { type ConnectionContext, createResourceCounter, type ResourceCounter } f
 export class ConnectionManager {
   readonly #connections = new Set<ConnectionContext>();
   readonly #counter: ResourceCounter;
+  /** Connections that gave their slot back early (upgraded); they must not release it twice. */
+  readonly #released = new Set<ConnectionContext>();
+  readonly isCapped: boolean;
   #drained: (() => void) | null = null;
 
   constructor(maxConcurrentConnections: number | null) {
     this.#counter = createResourceCounter(maxConcurrentConnections);
+    this.isCapped = maxConcurrentConnections !== null;
   }
 
   get count(): number {
@@ -28,8 +32,15 @@ export class ConnectionManager {
 
   remove(connection: ConnectionContext): void {
     if (!this.#connections.delete(connection)) return;
-    this.#counter.releaseOne();
+    if (!this.#released.delete(connection)) this.#counter.releaseOne();
     if (this.#connections.size === 0) this.#drained?.();
+  }
+
+  /** An upgraded connection stops counting toward maxConcurrentConnections (Kestrel). */
+  releaseSlot(connection: ConnectionContext): void {
+    if (!this.#connections.has(connection) || this.#released.has(connection)) return;
+    this.#released.add(connection);
+    this.#counter.releaseOne();
   }
 
   /** Asks every connection to finish what is in flight and close. */

@@ -22,6 +22,7 @@ import {
   type ServiceContext,
   systemClock,
   createResourceCounter,
+  DecrementConcurrentConnectionCountFeature,
 } from "@x/abstractions";
 import { processHttp1Connection } from "@x/http1";
 import { SocketTransportFactory } from "@x/transport-sockets";
@@ -184,6 +185,9 @@ export class Server {
       connection.abort();
       return;
     }
+    if (manager.isCapped) {
+      connection.features.set(DecrementConcurrentConnectionCountFeature, { releaseConnection: () => manager.releaseSlot(connection) });
+    }
     let done: Promise<void>;
     try {
       done = pipeline(connection);
@@ -191,16 +195,15 @@ export class Server {
       // Middleware that throws before returning a promise must still release its slot.
       done = Promise.reject(error);
     }
-    done.then(
-      () => this.#onConnectionDone(connection),
-      (error: unknown) => {
-        this.#loggerFactory.createLogger("X.Server.Connections").debug({ connectionId: connection.id, err: error }, "Connection pipeline failed");
-        this.#onConnectionDone(connection);
-      },
-    );
+    // One closure for both outcomes: the pipeline resolves with nothing, so anything is a failure.
+    const settle = (error?: unknown) => this.#onConnectionDone(connection, error);
+    done.then(settle, settle);
   }
 
-  #onConnectionDone(connection: ConnectionContext): void {
+  #onConnectionDone(connection: ConnectionContext, error: unknown): void {
+    if (error !== undefined) {
+      this.#loggerFactory.createLogger("X.Server.Connections").debug({ connectionId: connection.id, err: error }, "Connection pipeline failed");
+    }
     if (!connection.rawTransport.destroyed) connection.abort();
     this.#manager?.remove(connection);
   }

@@ -16,37 +16,52 @@ export type ConnectionHandler = (connection: ConnectionContext) => void;
  * endpoint; a Unix socket's local endpoint is the listening path and its peer
  * has none, as in Kestrel's `UnixDomainSocketEndPoint`.
  */
+const kConnectionId = Symbol("x.transport.connectionId");
+
+/** One 'error' listener per listener (not per socket): it finds the socket's id on `this`. */
+export function createSocketErrorListener(logger: Logger): (this: Socket, error: NodeJS.ErrnoException) => void {
+  return function onSocketError(this: Socket, error: NodeJS.ErrnoException) {
+    logSocketError(logger, (this as unknown as Record<symbol, string>)[kConnectionId] ?? "", error);
+  };
+}
+
+function ipEndPointOf(address: string | undefined, port: number | undefined): EndPoint | null {
+  // Undefined once the peer has already gone (reset while still in the accept queue).
+  return address === undefined || port === undefined ? null : ipEndPoint(address, port);
+}
+
 export function acceptSocket(
   socket: Socket,
   listenEndPoint: EndPoint,
   options: ResolvedSocketTransportOptions,
   onConnection: ConnectionHandler,
+  onSocketError: (this: Socket, error: NodeJS.ErrnoException) => void,
 ): void {
   const { logger } = options;
   const id = createConnectionId();
+  (socket as unknown as Record<symbol, string>)[kConnectionId] = id;
   // Before anything else: an 'error' with no listener is thrown by the
   // emitter and takes the whole process down, and peers reset connections
   // (ECONNRESET, EPIPE) all the time. Layers above add their own listeners.
-  socket.on("error", (error: NodeJS.ErrnoException) => logSocketError(logger, id, error));
+  socket.on("error", onSocketError);
   // Pipe handles have no TCP_NODELAY; Node ignores the call for them.
   socket.setNoDelay(options.noDelay);
-
-  let localEndPoint: EndPoint | null = listenEndPoint;
-  let remoteEndPoint: EndPoint | null = null;
-  if (listenEndPoint.kind === "ip") {
-    const { localAddress, localPort, remoteAddress, remotePort } = socket;
-    // Addresses read as undefined once the peer has already gone (reset
-    // while still in the accept queue); there is nothing left to serve.
-    if (localAddress === undefined || localPort === undefined || remoteAddress === undefined || remotePort === undefined) {
-      logger.debug({ connectionId: id }, `Connection id "${id}" closed before it was accepted.`);
-      socket.destroy();
-      return;
-    }
-    localEndPoint = ipEndPoint(localAddress, localPort);
-    remoteEndPoint = ipEndPoint(remoteAddress, remotePort);
+  if (socket.destroyed) {
+    logger.debug({ connectionId: id }, `Connection id "${id}" closed before it was accepted.`);
+    return;
   }
 
-  const connection = new ConnectionContext({ id, transport: socket, localEndPoint, remoteEndPoint });
+  // Endpoints are read from the socket only when someone asks: most requests never do,
+  // and each read costs a syscall and an object kept for the connection's lifetime.
+  const connection =
+    listenEndPoint.kind === "ip"
+      ? new ConnectionContext({
+          id,
+          transport: socket,
+          localEndPoint: () => ipEndPointOf(socket.localAddress, socket.localPort),
+          remoteEndPoint: () => ipEndPointOf(socket.remoteAddress, socket.remotePort),
+        })
+      : new ConnectionContext({ id, transport: socket, localEndPoint: listenEndPoint, remoteEndPoint: null });
   let result: unknown;
   try {
     result = onConnection(connection);

@@ -6,7 +6,7 @@
  */
 import type { ListenOptions, Server, Socket } from "node:net";
 import { type EndPoint, formatEndPoint, ipEndPoint } from "@x/abstractions";
-import { acceptSocket, type ConnectionHandler } from "./accept-socket.js";
+import { acceptSocket, type ConnectionHandler, createSocketErrorListener } from "./accept-socket.js";
 import { toBindError } from "./errors.js";
 import type { ResolvedSocketTransportOptions } from "./socket-transport-options.js";
 import { removeUnixSocketFile } from "./unix-socket-path.js";
@@ -82,7 +82,10 @@ export class NetSocketListener implements SocketListener {
     if (this.#endPoint.kind === "unix") await removeUnixSocketFile(this.#endPoint.path);
   }
 
+  #onSocketError: ((this: Socket, error: NodeJS.ErrnoException) => void) | undefined;
+
   #accept = (socket: Socket): void => {
-    acceptSocket(socket, this.#endPoint, this.#options, this.#onConnection);
+    this.#onSocketError ??= createSocketErrorListener(this.#options.logger);
+    acceptSocket(socket, this.#endPoint, this.#options, this.#onConnection, this.#onSocketError);
   };
 }
