@@ -15,7 +15,7 @@ import type { ReadonlyServerLimits } from "@x/abstractions";
 import { CR, COLON, FIELD_VALUE, HTAB, LF, SP, TARGET, TOKEN } from "./char-tables.js";
 import { reject } from "./errors.js";
 import type { InputBuffer } from "./input-buffer.js";
-import { internHeaderName, internMethod, isKnownHeaderName } from "./known-headers.js";
+import { internMethod, matchCommonMethod, matchKnownHeader } from "./known-headers.js";
 import { latin1 } from "./latin1.js";
 import type { RequestHead } from "./request-head.js";
 
@@ -112,7 +112,7 @@ function parseRequestLine(buf: Buffer, start: number, end: number, head: Request
   let i = start;
   while (i < end && TOKEN[buf[i]!] === 1) i++;
   if (i === start || i === end || buf[i] !== SP) reject("InvalidRequestLine");
-  head.method = internMethod(latin1(buf, start, i));
+  head.method = matchCommonMethod(buf, start, i) ?? internMethod(latin1(buf, start, i));
   const targetStart = ++i;
   while (i < end && TARGET[buf[i]!] === 1) i++;
   if (i === targetStart || i === end || buf[i] !== SP) reject(i < end && buf[i] !== SP ? "InvalidRequestTarget" : "InvalidRequestLine");
@@ -162,14 +162,14 @@ export function readFieldLine(buf: Buffer, start: number, end: number, out: Fiel
     reject(buf[i] === SP || buf[i] === HTAB ? "WhitespaceBeforeColon" : "InvalidHeaderName");
   }
   if (i === start) reject("InvalidHeaderName");
-  const rawName = latin1(buf, start, i);
+  const nameEnd = i;
   let v = i + 1;
   while (v < end && (buf[v] === SP || buf[v] === HTAB)) v++;
   let e = end;
   while (e > v && (buf[e - 1] === SP || buf[e - 1] === HTAB)) e--;
   for (let j = v; j < e; j++) if (FIELD_VALUE[buf[j]!] === 0) reject("InvalidHeaderValue");
   out.value = latin1(buf, v, e);
-  out.name = isKnownHeaderName(rawName) ? internHeaderName(rawName) : rawName.toLowerCase();
+  out.name = matchKnownHeader(buf, start, nameEnd) ?? latin1(buf, start, nameEnd).toLowerCase();
 }
 
 const field: FieldLine = { name: "", value: "" };
