@@ -380,6 +380,9 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
         break;
       case State.Request:
         if (!this.#bodyDone) this.#failBody(new Http1ParseError("UnexpectedEndOfRequestContent"));
+        // Kestrel fires RequestAborted on the client's FIN: a long poll or an event stream
+        // learns the client went away. What the app still writes is sent (half-close).
+        this.#ctx?.signalAborted();
         break;
       case State.Closing:
         this.#abort();

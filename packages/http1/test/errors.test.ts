@@ -165,12 +165,17 @@ describe("clients that go away", () => {
     expect(writes).toBeLessThan(2_000);
   });
 
-  it("lets a client that half-closes after its request still read the response", async () => {
-    // Sockets are allowHalfOpen (docs/architecture.md): a FIN after a complete request is not an
-    // abort here; the response goes out with Connection: close. (Kestrel aborts on FIN instead.)
+  it("fires requestAborted on the client's FIN, as Kestrel does, yet still sends what the app writes", async () => {
+    // Sockets are allowHalfOpen (docs/architecture.md): the FIN tells the app the client went
+    // away (an event stream can stop), and a response the app still writes goes out with
+    // Connection: close to a client that only half-closed.
     const finSeen = deferred();
+    let abortedAtFin = false;
     const server = await startServer(async (ctx) => {
+      const signal = ctx.requestAborted;
       await finSeen.promise;
+      await waitUntil(() => signal.aborted, "requestAborted to fire");
+      abortedAtFin = true;
       await ctx.response.end("still here");
     });
     const client = await RawClient.connect(server.port);
@@ -181,6 +186,7 @@ describe("clients that go away", () => {
       finSeen.resolve();
       await client.waitForEnd();
       const [res] = await client.responses(1);
+      expect(abortedAtFin).toBe(true);
       expect(res!.body.toString()).toBe("still here");
       expect(res!.headers.connection).toBe("close");
     } finally {
