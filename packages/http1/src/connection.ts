@@ -305,6 +305,8 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   }
 
   upgrade(): Promise<Duplex> {
+    // Kestrel: "Upgrade cannot be called more than once" (a second call may come while OnStarting runs).
+    if (this.#upgradeLocked) return Promise.reject(new UserError("Upgrade cannot be called more than once", "ERR_X_HTTP_ALREADY_UPGRADED"));
     if (!this.isUpgradableRequest) {
       return Promise.reject(new UserError("This request cannot be upgraded (no 'Connection: Upgrade' and 'Upgrade' headers)", "ERR_X_HTTP_NOT_UPGRADABLE"));
     }
@@ -317,7 +319,12 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     this.#upgradeLocked = true;
     // An upgraded connection stops counting toward maxConcurrentConnections (Kestrel).
     this.#connection.features.get(DecrementConcurrentConnectionCountFeature)?.releaseConnection();
-    response.writeUpgradeHead();
+    return response.writeUpgradeHead().then(() => this.#handOver());
+  }
+
+  /** After the 101: the socket, and the bytes already read past the request head, go to the app. */
+  #handOver(): Duplex {
+    if (this.#state !== State.Request) throw new ConnectionAbortedError("The connection closed before the upgrade completed");
     this.#output.flush();
     this.#state = State.Upgraded;
     this.#timeout = Timeout.None;
@@ -326,7 +333,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     const leftover = this.#input.length > 0 ? Buffer.from(this.#input.buf.subarray(this.#input.start, this.#input.end)) : null;
     this.#input.reset();
     this.#paused = false;
-    return Promise.resolve(handOverSocket(this.#socket, HTTP_LISTENERS, leftover));
+    return handOverSocket(this.#socket, HTTP_LISTENERS, leftover);
   }
 
   onHeartbeat(now: number): void {

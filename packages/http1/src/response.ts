@@ -151,16 +151,27 @@ export class Http1Response implements HttpResponse {
   }
 
   /**
-   * Sends `101 Switching Protocols` with the app's headers as they are
-   * (`Upgrade`, `Connection: Upgrade`, ...). Nothing HTTP follows on this connection.
+   * Sends `101 Switching Protocols` with the app's headers (`Upgrade`, ...) and
+   * `Connection: Upgrade`. Nothing HTTP follows on this connection.
    */
-  writeUpgradeHead(): void {
-    if (this.hasStarted) throw new ResponseStartedError("The response has already started");
+  writeUpgradeHead(): Promise<void> {
+    if (this.hasStarted) return Promise.reject(new ResponseStartedError("The response has already started"));
     this.#status = 101;
-    let head = statusLine(101, undefined);
+    // Kestrel's UpgradeAsync sends the 101 through its normal flush, so OnStarting callbacks run
+    // first: they see status 101 and may still add headers.
+    if (this.#onStarting !== null) return this.#runOnStarting().then(() => this.#writeUpgradeHead());
+    this.#writeUpgradeHead();
+    return RESOLVED;
+  }
+
+  #writeUpgradeHead(): void {
+    if (this.hasStarted) throw new ResponseStartedError("The response has already started");
+    // RFC 9110 §7.8: "A sender of Upgrade MUST also send an "upgrade" connection option in
+    // the Connection header field"; Kestrel sets `Connection: Upgrade` itself, over the app's value.
+    let head = `${statusLine(101, undefined)}connection: Upgrade\r\n`;
     let hasDate = false;
     for (const [name, value] of this.headers) {
-      if (name === "content-length" || name === "transfer-encoding") continue;
+      if (name === "content-length" || name === "transfer-encoding" || name === "connection") continue;
       if (name === "date") hasDate = true;
       if (typeof value === "string") head += `${name}: ${value}\r\n`;
       else for (const v of value) head += `${name}: ${v}\r\n`;

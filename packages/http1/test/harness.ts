@@ -92,7 +92,7 @@ export async function startServer(app: RequestDelegate, opts: StartOptions = {})
     dateHeader: { value: new Date().toUTCString() },
     heartbeat,
     addServerHeader: true,
-    upgradedConnections: createResourceCounter(null),
+    upgradedConnections: createResourceCounter(limits.maxConcurrentUpgradedConnections),
   };
   const connections: ConnectionContext[] = [];
   const listener = await new SocketTransportFactory().bind(ipEndPoint("127.0.0.1", 0), (connection) => {
