@@ -45,6 +45,11 @@ export interface ServiceContext {
   readonly heartbeat: Heartbeat;
   /** Whether responses carry `Server: X` (Kestrel's AddServerHeader, default true). */
   readonly addServerHeader: boolean;
+  /**
+   * Kestrel's DisableStringReuse: when true, strings parsed from one request's
+   * head are not reused for the next request on the same connection.
+   */
+  readonly disableStringReuse?: boolean;
   /** Caps upgraded (opaque) connections: maxConcurrentUpgradedConnections. */
   readonly upgradedConnections: ResourceCounter;
 }

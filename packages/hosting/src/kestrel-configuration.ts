@@ -71,12 +71,11 @@ export function applyLimits(section: Configuration, limits: ServerLimits): void 
 /** Applies the whole `Kestrel` section's settings (not its endpoints) to `options`. */
 export function applyKestrelSettings(kestrel: Configuration, options: ServerOptions, logger: Logger): void {
   set(getBoolean(kestrel, "AddServerHeader"), (v) => (options.addServerHeader = v));
-  for (const key of ["AllowSynchronousIO", "DisableStringReuse"] as const) {
-    const v = getBoolean(kestrel, key);
-    if (v === undefined) continue;
-    if (key === "AllowSynchronousIO") options.allowSynchronousIO = v;
-    else options.disableStringReuse = v;
-    logger.debug(`Kestrel:${key} is accepted for compatibility and has no effect in Node.js`);
+  set(getBoolean(kestrel, "DisableStringReuse"), (v) => (options.disableStringReuse = v));
+  const allowSync = getBoolean(kestrel, "AllowSynchronousIO");
+  if (allowSync !== undefined) {
+    options.allowSynchronousIO = allowSync;
+    logger.debug("Kestrel:AllowSynchronousIO is accepted for compatibility and has no effect in Node.js");
   }
   applyLimits(kestrel.getSection("Limits"), options.limits);
 }

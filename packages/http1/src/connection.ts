@@ -148,7 +148,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     this.#app = app;
     this.#logger = service.loggerFactory.createLogger("X.Server.Http1");
     this.#scheme = options.scheme ?? "http";
-    this.#parser = new RequestHeadParser(service.limits);
+    this.#parser = new RequestHeadParser(service.limits, service.disableStringReuse !== true);
     this.serverHeader = service.addServerHeader ? "server: X\r\n" : null;
   }
 

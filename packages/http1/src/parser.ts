@@ -17,6 +17,7 @@ import { reject } from "./errors.js";
 import type { InputBuffer } from "./input-buffer.js";
 import { internMethod, matchCommonMethod, matchKnownHeader } from "./known-headers.js";
 import { latin1 } from "./latin1.js";
+import { LineCache } from "./line-cache.js";
 import type { RequestHead } from "./request-head.js";
 
 const Phase = { RequestLine: 0, Headers: 1 } as const;
@@ -32,9 +33,12 @@ export class RequestHeadParser {
   #headersStart = 0;
   #headerCount = 0;
   readonly #limits: ReadonlyServerLimits;
+  /** Strings of the previous request's lines, or null when string reuse is disabled. */
+  readonly #cache: LineCache | null;
 
-  constructor(limits: ReadonlyServerLimits) {
+  constructor(limits: ReadonlyServerLimits, reuseStrings = true) {
     this.#limits = limits;
+    this.#cache = reuseStrings ? new LineCache() : null;
   }
 
   /** True when nothing of a head has been seen yet (an idle keep-alive connection). */
@@ -80,7 +84,16 @@ export class RequestHeadParser {
           continue;
         }
         if (lf + 1 - lineStart > this.#limits.maxRequestLineSize) reject("RequestLineTooLong");
-        parseRequestLine(buf, lineStart, lineEnd, head);
+        const cache = this.#cache;
+        if (cache?.matches(0, buf, lineStart, lineEnd)) {
+          // The version is part of the cached bytes: a 1.0 line never matches a 1.1 one.
+          head.method = cache.first(0);
+          head.rawTarget = cache.second(0);
+          head.versionMinor = buf[lineEnd - 1] === 0x30 ? 0 : 1;
+        } else {
+          parseRequestLine(buf, lineStart, lineEnd, head);
+          cache?.store(0, buf, lineStart, lineEnd, head.method, head.rawTarget);
+        }
         this.#phase = Phase.Headers;
         this.#headersStart = lf + 1 - base;
       } else if (lineEnd === lineStart) {
@@ -91,7 +104,15 @@ export class RequestHeadParser {
       } else {
         if (lf + 1 - (base + this.#headersStart) > this.#limits.maxRequestHeadersTotalSize) reject("HeadersTooLarge");
         if (++this.#headerCount > this.#limits.maxRequestHeaderCount) reject("TooManyHeaders");
-        parseHeaderLine(buf, lineStart, lineEnd, head);
+        const cache = this.#cache;
+        const index = this.#headerCount;
+        if (cache?.matches(index, buf, lineStart, lineEnd)) {
+          applyHeader(head, cache.first(index), cache.second(index));
+        } else {
+          readFieldLine(buf, lineStart, lineEnd, field);
+          applyHeader(head, field.name, field.value);
+          cache?.store(index, buf, lineStart, lineEnd, field.name, field.value);
+        }
       }
       lineStart = lf + 1;
       this.#parsed = this.#scanned = lineStart - base;
@@ -174,9 +195,8 @@ export function readFieldLine(buf: Buffer, start: number, end: number, out: Fiel
 
 const field: FieldLine = { name: "", value: "" };
 
-function parseHeaderLine(buf: Buffer, start: number, end: number, head: RequestHead): void {
-  readFieldLine(buf, start, end, field);
-  const { name, value } = field;
+/** Records one header field and the ones the message rules need (RFC 9112 §6, §9). */
+function applyHeader(head: RequestHead, name: string, value: string): void {
   head.headers.appendTrusted(name, value);
   switch (name) {
     case "content-length":

@@ -28,7 +28,11 @@ export class ServerOptions {
   addServerHeader = true;
   /** Accepted for ASP.NET Core compatibility; Node has no synchronous socket I/O to allow. */
   allowSynchronousIO = false;
-  /** Accepted for ASP.NET Core compatibility; has no effect in Node. */
+  /**
+   * Kestrel's DisableStringReuse: by default the strings of a request line or
+   * header line whose bytes repeat the previous request's on the same
+   * connection are reused; set true to parse every request afresh.
+   */
   disableStringReuse = false;
   /** Endpoints configured in code, in order. */
   readonly listenOptions: ListenOptions[] = [];

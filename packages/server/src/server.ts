@@ -106,6 +106,7 @@ export class Server {
         dateHeader: this.heartbeat.dateHeader,
         heartbeat: this.heartbeat,
         addServerHeader: this.options.addServerHeader,
+      disableStringReuse: this.options.disableStringReuse,
         upgradedConnections: createResourceCounter(limits.maxConcurrentUpgradedConnections),
       };
       this.#manager = new ConnectionManager(limits.maxConcurrentConnections);
