@@ -33,6 +33,10 @@ export function isToken(name: string): boolean {
 // it is refused here, once, instead of being checked again when the head is written.
 const FORBIDDEN_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
+/** Lower-case names already found to be tokens; bounded so arbitrary names cannot grow it. */
+const VALID_NAMES = new Set<string>();
+const MAX_REMEMBERED_NAMES = 512;
+
 function checkValue(name: string, value: string): void {
   if (FORBIDDEN_VALUE.test(value)) {
     throw new InvalidHeaderError(`Invalid character in the value of header '${name}': control characters and characters above U+00FF are not allowed; encode the value first`);
@@ -136,7 +140,11 @@ export class HeaderMap implements Iterable<[string, HeaderValue]> {
   }
 
   #check(name: string, value: HeaderValue): void {
-    if (!isToken(name)) throw new InvalidHeaderError(`Invalid header name '${name}'`);
+    if (!VALID_NAMES.has(name)) {
+      if (!isToken(name)) throw new InvalidHeaderError(`Invalid header name '${name}'`);
+      // Apps set the same few names on every response: remember the ones already checked.
+      if (VALID_NAMES.size < MAX_REMEMBERED_NAMES) VALID_NAMES.add(name);
+    }
     if (typeof value === "string") checkValue(name, value);
     else for (const v of value) checkValue(name, v);
   }
