@@ -108,7 +108,9 @@ function rssKb(pid) {
   return Number(m[1]);
 }
 
+/** Lets the connections sit idle past a heartbeat (servers trim idle state on it), then collects. */
 async function settle(s) {
+  await new Promise((r) => setTimeout(r, 2500));
   process.kill(s.pid, "SIGUSR2");
   await new Promise((r) => setTimeout(r, 500));
 }

@@ -128,6 +128,8 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   #readRate: ReadRateTimer | null = null;
   #writeRate: WriteRateTimer | null = null;
   #paused = false;
+  /** Heartbeats seen in a row with the connection idle between requests. */
+  #idleTicks = 0;
   #aborted = false;
   #clientEnded = false;
   #upgradeLocked = false;
@@ -337,6 +339,12 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   }
 
   onHeartbeat(now: number): void {
+    if (this.#state === State.Head && this.#parser.isIdle && this.#input.length === 0) {
+      // Idle across two ticks (at least a second): give back the strings kept for reuse.
+      if (++this.#idleTicks === 2) this.#parser.releaseStrings();
+    } else {
+      this.#idleTicks = 0;
+    }
     if (this.#readRate !== null && this.#state === State.Request && !this.#bodyDone && this.#bodyError === null) {
       if (this.#readRate.tick(now, this.#body?.isReadPending === true && !this.#paused)) {
         this.#logger.debug({ connectionId: this.#connection.id }, "The request body was received too slowly (below MinRequestBodyDataRate)");

@@ -99,25 +99,8 @@ export class Http1Context
       f.set(HttpResponseTrailersFeature, this.response);
       f.set(HttpUpgradeFeature, this);
       // Both Kestrel interfaces name their property MinDataRate, so each gets a small view.
-      const ctx = this;
-      f.set(HttpMinRequestBodyDataRateFeature, {
-        get minDataRate() {
-          return ctx.minRequestBodyDataRate;
-        },
-        set minDataRate(value: MinDataRate | null) {
-          ctx.minRequestBodyDataRate = value;
-          ctx.#owner.onDataRatesChanged();
-        },
-      });
-      f.set(HttpMinResponseDataRateFeature, {
-        get minDataRate() {
-          return ctx.minResponseDataRate;
-        },
-        set minDataRate(value: MinDataRate | null) {
-          ctx.minResponseDataRate = value;
-          ctx.#owner.onDataRatesChanged();
-        },
-      });
+      f.set(HttpMinRequestBodyDataRateFeature, new DataRateView(this, "minRequestBodyDataRate", this.#owner));
+      f.set(HttpMinResponseDataRateFeature, new DataRateView(this, "minResponseDataRate", this.#owner));
       this.#features = f;
     }
     return this.#features;
@@ -190,5 +173,23 @@ export class Http1Context
   get trailers(): HeaderMap {
     if (!this.available) throw new UserError("The request trailers are not available yet; read the whole body first", "ERR_X_HTTP_TRAILERS_NOT_AVAILABLE");
     return this.#owner.requestTrailers ?? EMPTY_TRAILERS;
+  }
+}
+
+/** `IHttpMinRequestBodyDataRateFeature` / `IHttpMinResponseDataRateFeature` over one context field. */
+class DataRateView {
+  constructor(
+    readonly context: Http1Context,
+    readonly field: "minRequestBodyDataRate" | "minResponseDataRate",
+    readonly owner: ContextOwner,
+  ) {}
+
+  get minDataRate(): MinDataRate | null {
+    return this.context[this.field];
+  }
+
+  set minDataRate(value: MinDataRate | null) {
+    this.context[this.field] = value;
+    this.owner.onDataRatesChanged();
   }
 }

@@ -33,12 +33,20 @@ export class RequestHeadParser {
   #headersStart = 0;
   #headerCount = 0;
   readonly #limits: ReadonlyServerLimits;
-  /** Strings of the previous request's lines, or null when string reuse is disabled. */
-  readonly #cache: LineCache | null;
+  readonly #reuseStrings: boolean;
+  /** Strings of the previous request's lines; null when disabled or released while idle. */
+  #cache: LineCache | null = null;
+  /** Heads parsed on this connection; the cache starts with the second (a one-request connection needs none). */
+  #headsParsed = 0;
 
   constructor(limits: ReadonlyServerLimits, reuseStrings = true) {
     this.#limits = limits;
-    this.#cache = reuseStrings ? new LineCache() : null;
+    this.#reuseStrings = reuseStrings;
+  }
+
+  /** Drops the reused strings: an idle keep-alive connection should cost as little as possible. */
+  releaseStrings(): void {
+    this.#cache = null;
   }
 
   /** True when nothing of a head has been seen yet (an idle keep-alive connection). */
@@ -64,6 +72,7 @@ export class RequestHeadParser {
     const base = input.start;
     const end = input.end;
     let lineStart = base + this.#parsed;
+    if (this.#reuseStrings && this.#headsParsed > 0) this.#cache ??= new LineCache();
     for (;;) {
       let lf = buf.indexOf(LF, base + this.#scanned);
       if (lf >= end) lf = -1;
@@ -98,6 +107,7 @@ export class RequestHeadParser {
         this.#headersStart = lf + 1 - base;
       } else if (lineEnd === lineStart) {
         head.complete();
+        this.#headsParsed++;
         input.consumeTo(lf + 1);
         this.reset();
         return true;

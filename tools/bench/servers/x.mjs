@@ -2,6 +2,7 @@
 import { Server } from "@x/server";
 
 const server = new Server();
+if (process.env.X_DISABLE_STRING_REUSE) server.options.disableStringReuse = true;
 server.options.listen("127.0.0.1", Number(process.env.PORT ?? 0));
 const body = Buffer.from("Hello, World!");
 await server.start((ctx) => {
