@@ -52,7 +52,7 @@ type ServerState = (typeof ServerState)[keyof typeof ServerState];
  * const server = new Server();
  * server.options.listen("127.0.0.1", 0);
  * await server.start((ctx) => ctx.response.end("Hello"));
- * console.log(server.addresses); // ["http://127.0.0.1:39211"]
+ * server.addresses; // ["http://127.0.0.1:39211"]
  * await server.stop();
  */
 export class Server {

@@ -27,7 +27,7 @@ import { prepareUnixSocketPath } from "./unix-socket-path.js";
  * const listener = await factory.bind(ipEndPoint("127.0.0.1", 0), (connection) => {
  *   connection.transport.pipe(connection.transport); // echo
  * });
- * console.log(listener.endPoint); // { kind: "ip", address: "127.0.0.1", port: 41234, family: 4 }
+ * listener.endPoint; // { kind: "ip", address: "127.0.0.1", port: 41234, family: 4 }
  * await listener.unbind();
  */
 export class SocketTransportFactory {
