@@ -65,6 +65,7 @@ export class Server {
   readonly #bind: BindEndPoint;
   readonly #startTimer: boolean;
   #state: ServerState = ServerState.Created;
+  #starting: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
   #bound: BoundEndpoint[] = [];
   #manager: ConnectionManager | null = null;
@@ -90,9 +91,14 @@ export class Server {
     return this.#manager?.count ?? 0;
   }
 
-  async start(app: RequestDelegate): Promise<void> {
-    if (this.#state !== ServerState.Created) throw new OptionsValidationError("The server has already been started", "Server");
+  start(app: RequestDelegate): Promise<void> {
+    if (this.#state !== ServerState.Created) return Promise.reject(new OptionsValidationError("The server has already been started", "Server"));
     this.#state = ServerState.Starting;
+    this.#starting = this.#start(app);
+    return this.#starting;
+  }
+
+  async #start(app: RequestDelegate): Promise<void> {
     const logger = this.#loggerFactory.createLogger("X.Server");
     const urls = this.#serverAddresses.addresses.slice();
     try {
@@ -120,6 +126,8 @@ export class Server {
     }
     this.#serverAddresses.addresses.length = 0;
     for (const b of this.#bound) this.#serverAddresses.addresses.push(b.url);
+    // stop() was called while binding: it waits for this and unbinds; do not come back to life.
+    if (this.#state !== ServerState.Starting) return;
     if (this.#startTimer) this.heartbeat.start();
     this.#state = ServerState.Started;
   }
@@ -139,8 +147,14 @@ export class Server {
   async #stop(timeoutMs: number): Promise<void> {
     this.#state = ServerState.Stopping;
     const logger = this.#loggerFactory.createLogger("X.Server");
+    // A stop during start waits for the binding to finish, so nothing stays bound.
+    await this.#starting?.catch(() => {});
     await Promise.allSettled(this.#bound.map((b) => b.unbind()));
-    const manager = this.#manager!;
+    const manager = this.#manager;
+    if (manager === null) {
+      this.#state = ServerState.Stopped;
+      return;
+    }
     manager.requestCloseAll();
     if (!(await manager.waitForDrain(timeoutMs))) {
       logger.warn({ connections: manager.count }, "Some connections failed to close gracefully during server shutdown; aborting them");

@@ -120,3 +120,17 @@ describe("graceful shutdown", () => {
     await within(3_000, new Server().stop(), "stop");
   });
 });
+
+describe("stopping while starting", () => {
+  it("leaves nothing bound when stop() is called before start() has finished binding", async () => {
+    const server = new Server();
+    server.options.listen("127.0.0.1", 0);
+    const starting = server.start(hello);
+    const stopping = server.stop(1_000);
+    await starting;
+    await stopping;
+    const port = portOf(server.addresses[0]!);
+    expect(await connectError({ host: "127.0.0.1", port })).toBe("ECONNREFUSED");
+    expect(server.connectionCount).toBe(0);
+  });
+});
