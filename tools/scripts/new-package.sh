@@ -30,7 +30,7 @@ cat > "$dir/package.json" <<JSON
     "build": "tsup",
     "typecheck": "tsc -p tsconfig.json --noEmit",
     "lint": "biome lint src test",
-    "test": "vitest run"
+    "test": "vitest run --reporter=default --reporter=json --outputFile.json=.test-results.json"
   },
   "dependencies": {},
   "devDependencies": {}

@@ -1,0 +1,157 @@
+/**
+ * `HttpsConnectionAdapterOptions`: Kestrel's HTTPS options in camelCase, and
+ * their validation into the fixed settings one middleware instance uses.
+ *
+ * @module
+ */
+import type { X509Certificate } from "node:crypto";
+import type * as tls from "node:tls";
+import { type ConnectionContext, OptionsValidationError } from "@x/abstractions";
+import type { ServerCertificate } from "./certificate.js";
+
+/**
+ * TLS versions, with .NET's `SslProtocols` flag values so numbers from
+ * configuration mean the same thing. Nothing below TLS 1.2 is offered:
+ * RFC 8996 deprecates TLS 1.0 and 1.1.
+ */
+export const SslProtocols = { None: 0, Tls12: 0x0c00, Tls13: 0x3000 } as const;
+export type SslProtocolName = Exclude<keyof typeof SslProtocols, "None">;
+
+/** Kestrel's `ClientCertificateMode`. */
+export const ClientCertificateMode = {
+  NoCertificate: "NoCertificate",
+  AllowCertificate: "AllowCertificate",
+  RequireCertificate: "RequireCertificate",
+} as const;
+export type ClientCertificateMode = (typeof ClientCertificateMode)[keyof typeof ClientCertificateMode];
+
+/** Picks a certificate for a connection; `name` is the SNI host name (RFC 6066 §3) or null. */
+export type ServerCertificateSelector = (
+  connection: ConnectionContext,
+  name: string | null,
+) => ServerCertificate | null | undefined | Promise<ServerCertificate | null | undefined>;
+
+/**
+ * Decides whether a client certificate is acceptable. `errors` holds the
+ * chain verification error (empty when it chains to a trusted CA).
+ */
+export type ClientCertificateValidation = (certificate: X509Certificate, chain: readonly X509Certificate[], errors: readonly string[]) => boolean;
+
+/**
+ * The per-connection options `onAuthenticate` may adjust, after the
+ * certificate was chosen and before the handshake continues.
+ */
+export interface TlsAuthenticationOptions {
+  serverCertificate: ServerCertificate;
+  /** ALPN protocols offered to the client, most preferred first (RFC 7301 §3.2: the server picks). */
+  alpnProtocols: string[];
+  requestCert: boolean;
+  /** OpenSSL cipher list; TLS 1.3 suites (`TLS_AES_128_GCM_SHA256`) go here too, as in node:tls. */
+  ciphers?: string;
+  /** Key exchange groups, e.g. `X25519:P-256`. */
+  ecdhCurve?: string;
+  /** Signature algorithms, e.g. `ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256`. */
+  sigalgs?: string;
+  honorCipherOrder?: boolean;
+}
+
+/** Kestrel's `HttpsConnectionAdapterOptions`. */
+export interface HttpsConnectionAdapterOptions {
+  /** The certificate for every connection, and the default when the selector returns null for no SNI. */
+  serverCertificate?: ServerCertificate;
+  /**
+   * Called once per connection with the SNI name (or null when the client
+   * sent none). Takes precedence over `serverCertificate`; returning null
+   * falls back to `serverCertificate`, and without one the connection closes.
+   */
+  serverCertificateSelector?: ServerCertificateSelector;
+  /** Allowed TLS versions: names or `SslProtocols` flags. Default: platform choice, never below TLS 1.2. */
+  sslProtocols?: readonly SslProtocolName[] | number;
+  /** Default `NoCertificate`. */
+  clientCertificateMode?: ClientCertificateMode;
+  /** Overrides chain verification for client certificates. */
+  clientCertificateValidation?: ClientCertificateValidation;
+  /** Milliseconds for the whole handshake, ClientHello included. Default 10 s (Kestrel's HandshakeTimeout). */
+  handshakeTimeout?: number;
+  /** Adjusts per-connection TLS options (Kestrel's `OnAuthenticate`). */
+  onAuthenticate?: (connection: ConnectionContext, options: TlsAuthenticationOptions) => void;
+  /** ALPN protocols, set by the server from the endpoint's protocols. Default `["http/1.1"]`. */
+  alpnProtocols?: readonly string[];
+}
+
+/** Kestrel's `HttpsConnectionAdapterOptions.HandshakeTimeout` default. */
+export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+
+/** Validated, frozen settings of one middleware instance. */
+export interface ResolvedHttpsOptions {
+  readonly serverCertificate: ServerCertificate | undefined;
+  readonly serverCertificateSelector: ServerCertificateSelector | undefined;
+  readonly minVersion: tls.SecureVersion;
+  readonly maxVersion: tls.SecureVersion | undefined;
+  readonly clientCertificateMode: ClientCertificateMode;
+  readonly clientCertificateValidation: ClientCertificateValidation | undefined;
+  readonly handshakeTimeout: number;
+  readonly onAuthenticate: HttpsConnectionAdapterOptions["onAuthenticate"];
+  readonly alpnProtocols: readonly string[];
+}
+
+function protocolFlags(value: HttpsConnectionAdapterOptions["sslProtocols"]): number {
+  if (value === undefined) return SslProtocols.None;
+  if (typeof value === "number") {
+    if ((value & ~(SslProtocols.Tls12 | SslProtocols.Tls13)) !== 0) {
+      throw new OptionsValidationError("sslProtocols allows only Tls12 and Tls13", "sslProtocols");
+    }
+    return value;
+  }
+  let flags = 0;
+  for (const name of value) {
+    if (name !== "Tls12" && name !== "Tls13") throw new OptionsValidationError(`Unknown SSL protocol '${name}'`, "sslProtocols");
+    flags |= SslProtocols[name];
+  }
+  return flags;
+}
+
+/** Maps `sslProtocols` to node:tls version bounds. */
+export function tlsVersionRange(value: HttpsConnectionAdapterOptions["sslProtocols"]): {
+  minVersion: tls.SecureVersion;
+  maxVersion: tls.SecureVersion | undefined;
+} {
+  const flags = protocolFlags(value);
+  const tls12 = (flags & SslProtocols.Tls12) !== 0;
+  const tls13 = (flags & SslProtocols.Tls13) !== 0;
+  if (tls12 && !tls13) return { minVersion: "TLSv1.2", maxVersion: "TLSv1.2" };
+  if (tls13 && !tls12) return { minVersion: "TLSv1.3", maxVersion: "TLSv1.3" };
+  // None ("let the platform choose") or both: TLS 1.2 floor, platform ceiling.
+  return { minVersion: "TLSv1.2", maxVersion: undefined };
+}
+
+/** Validates options once, at startup. @throws OptionsValidationError */
+export function resolveHttpsOptions(options: HttpsConnectionAdapterOptions): ResolvedHttpsOptions {
+  if (options.serverCertificate === undefined && options.serverCertificateSelector === undefined) {
+    throw new OptionsValidationError("HTTPS needs serverCertificate or serverCertificateSelector", "serverCertificate");
+  }
+  const mode = options.clientCertificateMode ?? ClientCertificateMode.NoCertificate;
+  if (!Object.hasOwn(ClientCertificateMode, mode)) {
+    throw new OptionsValidationError(`Unknown clientCertificateMode '${mode}'`, "clientCertificateMode");
+  }
+  const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+  if (!(handshakeTimeout > 0) || !Number.isFinite(handshakeTimeout)) {
+    throw new OptionsValidationError("handshakeTimeout must be a positive number of milliseconds", "handshakeTimeout");
+  }
+  const alpnProtocols = Object.freeze([...(options.alpnProtocols ?? ["http/1.1"])]);
+  for (const protocol of alpnProtocols) {
+    // RFC 7301 §3.1: protocol names are 1 to 255 bytes.
+    const length = Buffer.byteLength(protocol);
+    if (length === 0 || length > 255) throw new OptionsValidationError(`Invalid ALPN protocol '${protocol}'`, "alpnProtocols");
+  }
+  return Object.freeze({
+    serverCertificate: options.serverCertificate,
+    serverCertificateSelector: options.serverCertificateSelector,
+    ...tlsVersionRange(options.sslProtocols),
+    clientCertificateMode: mode,
+    clientCertificateValidation: options.clientCertificateValidation,
+    handshakeTimeout,
+    onAuthenticate: options.onAuthenticate,
+    alpnProtocols,
+  });
+}
