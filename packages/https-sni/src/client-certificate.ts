@@ -1,7 +1,7 @@
 /**
  * Applies `clientCertificateMode` and `clientCertificateValidation` to a
- * finished handshake. node:tls runs with `rejectUnauthorized: false`, so the
- * decision is made here, as Kestrel makes it in its validation callback.
+ * finished handshake. The tls.Server runs with `rejectUnauthorized: false`, so
+ * the decision is made here, as Kestrel makes it in its validation callback.
  *
  * @module
  */
@@ -26,16 +26,15 @@ function peerChain(socket: tls.TLSSocket): X509Certificate[] {
 }
 
 /**
- * The chain verification result. tls.Server sets `authorized` and
- * `authorizationError` from the handle's `verifyError()` when the handshake
- * ends; a TLSSocket made without a server never does, so ask the handle the
- * same way (present since Node 0.x, used by tls.Server in Node 20 and 22).
+ * The chain verification result, as tls.Server reports it on a socket it
+ * asked for a certificate: `authorized`, or the OpenSSL code in
+ * `authorizationError` (e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`).
  */
 function verificationErrors(socket: tls.TLSSocket): string[] {
-  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } })._handle;
-  if (typeof handle?.verifyError !== "function") return ["UNABLE_TO_VERIFY"];
-  const error = handle.verifyError();
-  return error ? [error.code ?? error.message] : [];
+  if (socket.authorized) return [];
+  const error: unknown = socket.authorizationError;
+  if (error === undefined || error === null) return ["UNABLE_TO_VERIFY"];
+  return [error instanceof Error ? ((error as Error & { code?: string }).code ?? error.message) : String(error)];
 }
 
 export function decideClientCertificate(socket: tls.TLSSocket, options: ResolvedHttpsOptions): ClientCertificateDecision {

@@ -1,8 +1,10 @@
 /**
  * TLS as connection middleware (Kestrel's `HttpsConnectionMiddleware`): reads
  * the ClientHello, picks a certificate once, runs the handshake on
- * `connection.transport`, then hands the decrypted stream to the next
- * middleware with `TlsHandshakeFeature` and `TlsConnectionFeature` set.
+ * `connection.transport` in a pooled, never-listening `tls.Server` (see
+ * tls-server-pool.ts; public node:tls APIs only), then hands the decrypted
+ * stream to the next middleware with `TlsHandshakeFeature` and
+ * `TlsConnectionFeature` set.
  *
  * A failed handshake (bad ClientHello, timeout, no certificate, rejected
  * client certificate) aborts that connection only, is logged at debug, and
@@ -10,11 +12,10 @@
  *
  * @module
  */
-import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import * as tls from "node:tls";
+import type * as tls from "node:tls";
 import { type ConnectionContext, type ConnectionMiddleware, type Heartbeat, type Logger, nullLogger } from "@x/abstractions";
-import { createCertificateContext, type ServerCertificate } from "./certificate.js";
+import type { ServerCertificate } from "./certificate.js";
 import { decideClientCertificate } from "./client-certificate.js";
 import { HandshakeTimeouts } from "./handshake-timeouts.js";
 import {
@@ -26,40 +27,12 @@ import {
 } from "./https-options.js";
 import { readClientHello } from "./read-client-hello.js";
 import { TlsConnectionFeature, TlsHandshakeFeature } from "./tls-handshake-feature.js";
+import { TlsServerPool } from "./tls-server-pool.js";
 
 /** Why a handshake was given up; only logged, never thrown to the caller. */
 class HandshakeFailure extends Error {}
 
-/** node:tls internals used by tls.Server; see `releaseControl`. */
-interface TlsSocketInternals {
-  _releaseControl?: () => void;
-}
-
 function ignoreError(): void {}
-
-/**
- * A standalone server TLSSocket reports handshake errors only as the
- * internal `_tlsError` event until control is released, as tls.Server does
- * after 'secureConnection'; afterwards errors are ordinary 'error' events.
- */
-function waitForSecure(socket: tls.TLSSocket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (error?: unknown) => {
-      socket.off("secure", onSecure);
-      socket.off("_tlsError", done);
-      socket.off("error", done);
-      socket.off("close", onClose);
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const onSecure = () => done();
-    const onClose = () => done(new HandshakeFailure("connection closed during the handshake"));
-    socket.on("secure", onSecure);
-    socket.on("_tlsError", done);
-    socket.on("error", done);
-    socket.on("close", onClose);
-  });
-}
 
 /** True when onAuthenticate set options that live in a SecureContext rather than on the socket. */
 function needsOwnContext(auth: TlsAuthenticationOptions): boolean {
@@ -84,21 +57,20 @@ export function createHttpsMiddleware(options: HttpsConnectionAdapterOptions, lo
   const timeouts = new HandshakeTimeouts(settings.handshakeTimeout, heartbeat);
   const versions: tls.SecureContextOptions = { minVersion: settings.minVersion };
   if (settings.maxVersion !== undefined) versions.maxVersion = settings.maxVersion;
-  // One SecureContext per certificate object: building one parses keys and
-  // costs far more than the handshake's own work, so never do it per connection.
-  const contexts = new WeakMap<ServerCertificate, tls.SecureContext>();
-  const contextFor = (certificate: ServerCertificate): tls.SecureContext => {
-    let context = contexts.get(certificate);
-    if (context === undefined) {
-      context = createCertificateContext(certificate, versions);
-      contexts.set(certificate, context);
-    }
-    return context;
-  };
-  if (settings.serverCertificate !== undefined) contextFor(settings.serverCertificate);
+  // Servers (each holding a SecureContext) are pooled per certificate object:
+  // building a context parses keys and costs far more than the handshake's
+  // own work, so it is never done per connection.
+  const pool = new TlsServerPool(versions);
+  if (settings.serverCertificate !== undefined) {
+    pool.warm({
+      certificate: settings.serverCertificate,
+      alpnProtocols: settings.alpnProtocols,
+      requestCert: settings.clientCertificateMode !== ClientCertificateMode.NoCertificate,
+    });
+  }
 
   return async function httpsMiddleware(connection, next) {
-    const socket = await handshake(connection, settings, contextFor, versions, timeouts, logger);
+    const socket = await handshake(connection, settings, pool, timeouts, logger);
     if (socket === null) return;
     connection.transport = socket;
     await next(connection);
@@ -115,19 +87,19 @@ async function selectCertificate(connection: ConnectionContext, settings: Resolv
 async function handshake(
   connection: ConnectionContext,
   settings: ResolvedHttpsOptions,
-  contextFor: (certificate: ServerCertificate) => tls.SecureContext,
-  versions: tls.SecureContextOptions,
+  pool: TlsServerPool,
   timeouts: HandshakeTimeouts,
   logger: Logger,
 ): Promise<tls.TLSSocket | null> {
   const raw: Duplex = connection.transport;
   let socket: tls.TLSSocket | undefined;
   let timedOut = false;
+  let abortHandshake: ((error: unknown) => void) | undefined;
   // Kestrel's HandshakeTimeout covers the whole handshake, ClientHello included.
   const deadline = timeouts.start(() => {
     timedOut = true;
-    socket?.destroy();
     raw.destroy();
+    abortHandshake?.(new HandshakeFailure("handshake timed out"));
   });
   // Resets during the handshake must not become uncaught 'error' events.
   raw.on("error", ignoreError);
@@ -141,29 +113,25 @@ async function handshake(
       requestCert: settings.clientCertificateMode !== ClientCertificateMode.NoCertificate,
     };
     settings.onAuthenticate?.(connection, auth);
-    const secureContext = needsOwnContext(auth)
-      ? createCertificateContext(auth.serverCertificate, {
-          ...versions,
-          ciphers: auth.ciphers,
-          ecdhCurve: auth.ecdhCurve,
-          sigalgs: auth.sigalgs,
-          honorCipherOrder: auth.honorCipherOrder,
-        })
-      : contextFor(auth.serverCertificate);
     if (timedOut || raw.destroyed) throw new HandshakeFailure("connection closed before the handshake");
-    socket = new tls.TLSSocket(raw as Socket, {
-      isServer: true,
-      secureContext,
-      // RFC 7301 §3.2: the server selects from the client's list, in our preference order.
-      ALPNProtocols: auth.alpnProtocols,
-      requestCert: auth.requestCert,
-      // Client certificates are judged in decideClientCertificate, not by OpenSSL.
-      rejectUnauthorized: false,
-    });
-    await waitForSecure(socket);
+    const outcome = await pool.handshake(
+      {
+        certificate: auth.serverCertificate,
+        alpnProtocols: auth.alpnProtocols,
+        requestCert: auth.requestCert,
+        custom: needsOwnContext(auth)
+          ? { ciphers: auth.ciphers, ecdhCurve: auth.ecdhCurve, sigalgs: auth.sigalgs, honorCipherOrder: auth.honorCipherOrder }
+          : undefined,
+      },
+      raw,
+      (abort) => {
+        abortHandshake = abort;
+      },
+    );
+    if (!outcome.ok) throw outcome.error;
+    socket = outcome.socket;
     const decision = decideClientCertificate(socket, settings);
     if (!decision.ok) throw new HandshakeFailure(decision.reason);
-    (socket as unknown as TlsSocketInternals)._releaseControl?.();
     socket.on("error", (error) => logger.debug({ connectionId: connection.id, err: error }, "TLS connection error"));
     const cipher = socket.getCipher();
     connection.features.set(TlsHandshakeFeature, {

@@ -1,4 +1,6 @@
 import * as net from "node:net";
+import { Duplex } from "node:stream";
+import * as tls from "node:tls";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type TestPki, testPki } from "./certs.js";
 import { connectTls, rawConnection, startServer, type TestServer } from "./helpers.js";
@@ -46,6 +48,31 @@ describe("handshake failures", () => {
     // A handshake record header that promises 512 bytes, then nothing.
     const result = await rawConnection(server.port, Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]), 3_000);
     expect(result.closedAfterMs).not.toBeNull();
+  });
+
+  it("closes a client that stalls after its ClientHello, and the next handshakes still succeed", async () => {
+    server = await startServer({ serverCertificate: pki.a, handshakeTimeout: 200 });
+    const raw = net.connect(server.port, "127.0.0.1");
+    raw.on("error", () => {});
+    await new Promise((resolve) => raw.on("connect", resolve));
+    // Forwards the client's first flight (the ClientHello) and drops the rest.
+    let flights = 0;
+    const gate = new Duplex({
+      read() {},
+      write(chunk, _encoding, callback) {
+        if (flights++ === 0) raw.write(chunk);
+        callback();
+      },
+    });
+    raw.on("data", (chunk: Buffer) => gate.push(chunk));
+    const closed = new Promise<void>((resolve) => raw.on("close", () => resolve()));
+    const client = tls.connect({ socket: gate, rejectUnauthorized: false, maxVersion: "TLSv1.2" });
+    client.on("error", () => {});
+    await closed;
+    client.destroy();
+    await vi.waitFor(() => expect(server!.logs.some((log) => log.reason === "handshake timed out")).toBe(true), { timeout: 2_000 });
+    const results = await Promise.all(Array.from({ length: 8 }, () => connectTls(server!.port, {})));
+    expect(results.map((result) => result.body?.protocol)).toEqual(Array(8).fill("TLSv1.3"));
   });
 
   it("closes a connection that sends plain HTTP instead of a ClientHello, without answering", async () => {
