@@ -390,6 +390,10 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     this.#clientEnded = true;
     switch (this.#state) {
       case State.Head:
+        // Kestrel answers a head cut short by the client's FIN with 400 (unexpected end of request).
+        if (!this.#parser.isIdle || this.#input.length > 0) this.#rejectRequest(new Http1ParseError("UnexpectedEndOfRequestContent"));
+        else this.#closeGracefully();
+        break;
       case State.Drain:
         this.#closeGracefully();
         break;

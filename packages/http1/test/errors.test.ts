@@ -194,6 +194,25 @@ describe("clients that go away", () => {
     }
   });
 
+  it("answers 400 and closes when the client's FIN cuts a request head short (Kestrel)", async () => {
+    let called = false;
+    const server = await startServer(async (ctx) => {
+      called = true;
+      await ctx.response.end("no");
+    });
+    const client = await RawClient.connect(server.port);
+    try {
+      client.socket.end("GET / HTTP/1.1\r\nHost: a\r\nX-Partial: ");
+      await client.waitForEnd();
+      const [res] = await client.responses(1);
+      expect(res!.statusCode).toBe(400);
+      expect(res!.headers.connection).toBe("close");
+      expect(called).toBe(false);
+    } finally {
+      client.destroy();
+    }
+  });
+
   it("answers every pipelined request a client sent before half-closing, then closes", async () => {
     const server = await startServer(async (ctx) => {
       await ctx.response.end(ctx.request.path);
