@@ -39,7 +39,7 @@ export function listenOptionsFromUrl(options: ServerOptions, address: BindingAdd
   let listenOptions: ListenOptions;
   switch (address.host.kind) {
     case "unix":
-      listenOptions = new ListenOptions(unixEndPoint(address.host.path));
+      listenOptions = new ListenOptions(unixEndPoint(address.host.path), false, options);
       break;
     case "localhost":
       if (address.port === 0) {
@@ -48,25 +48,30 @@ export function listenOptionsFromUrl(options: ServerOptions, address: BindingAdd
           "urls",
         );
       }
-      listenOptions = new ListenOptions(ipEndPoint("127.0.0.1", address.port), true);
+      listenOptions = new ListenOptions(ipEndPoint("127.0.0.1", address.port), true, options);
       break;
     case "ip":
-      listenOptions = new ListenOptions(ipEndPoint(address.host.address, address.port));
+      listenOptions = new ListenOptions(ipEndPoint(address.host.address, address.port), false, options);
       break;
     case "any":
       if (address.isHostName) {
         logger.info(`Binding to ${address.url}: a host name other than localhost binds every address (dual-stack).`);
       }
-      listenOptions = new ListenOptions(ipEndPoint("::", address.port));
+      listenOptions = new ListenOptions(ipEndPoint("::", address.port), false, options);
       break;
   }
-  if (address.scheme === "https") {
+  const https = address.scheme === "https";
+  if (https && options.defaultCertificate === undefined) {
     throw new OptionsValidationError(
-      `Unable to bind ${address.url}: HTTPS endpoints need TLS (@x/https-sni) and a certificate, which this server does not have configured.`,
+      `Unable to bind ${address.url}: HTTPS endpoints need a certificate, and no default certificate is configured. ` +
+        "Set ServerOptions.defaultCertificate (Certificates:Default in configuration), or listen in code with listenOptions.useHttps(certificate).",
       "urls",
     );
   }
-  return options.applyConfiguration(listenOptions);
+  // Kestrel: endpoint defaults first, then UseHttps() with the default certificate (unless the defaults added TLS).
+  options.applyConfiguration(listenOptions);
+  if (https && !listenOptions.isTls) listenOptions.useHttps();
+  return listenOptions;
 }
 
 /** Binds every endpoint; on any failure unbinds what was bound and rethrows. */

@@ -11,6 +11,8 @@ export type { BindingAddress, BindingHost } from "./binding-address.js";
 export { DateHeaderValue, Heartbeat, HEARTBEAT_INTERVAL_MS } from "./heartbeat.js";
 export { HttpProtocols, parseHttpProtocols } from "./http-protocols.js";
 export { ListenOptions } from "./listen-options.js";
+export type { ConfigureHttpsOptions, ConnectionMiddlewareContext, HttpsCertificateFiles } from "./listen-options.js";
+export type { HttpsConnectionAdapterOptions, ServerCertificate } from "@x/https-sni";
 export { DEFAULT_SHUTDOWN_TIMEOUT_MS, Server } from "./server.js";
 export type { ServerDependencies } from "./server.js";
 export { ServerOptions } from "./server-options.js";

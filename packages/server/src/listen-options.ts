@@ -1,12 +1,45 @@
 /**
  * One endpoint to listen on and how its connections are handled
  * (Kestrel's `ListenOptions`): the endpoint, the protocols, and the
- * connection middleware that runs before the protocol handler.
+ * connection middleware that runs before the protocol handler, TLS
+ * (`useHttps`) included.
  *
  * @module
  */
-import { type ConnectionMiddleware, type EndPoint, formatEndPoint } from "@x/abstractions";
+import { type ConnectionMiddleware, type EndPoint, formatEndPoint, type Heartbeat, type Logger, OptionsValidationError } from "@x/abstractions";
+import { createHttpsMiddleware, type HttpsConnectionAdapterOptions, loadCertificate, type ServerCertificate } from "@x/https-sni";
 import { HttpProtocols } from "./http-protocols.js";
+import type { ServerOptions } from "./server-options.js";
+
+/** Configures the HTTPS options of one endpoint (Kestrel's `Action<HttpsConnectionAdapterOptions>`). */
+export type ConfigureHttpsOptions = (options: HttpsConnectionAdapterOptions) => void;
+
+/** PEM certificate and key files for `useHttps({ certPath, keyPath })`; relative paths are used as given. */
+export interface HttpsCertificateFiles {
+  readonly certPath: string;
+  readonly keyPath?: string;
+  /** Passphrase of an encrypted key. */
+  readonly password?: string;
+}
+
+/** What the server hands to connection middleware factories when it starts. */
+export interface ConnectionMiddlewareContext {
+  /** Creates the TLS middleware's logger (`X.Server.Https`). */
+  readonly createLogger: (category: string) => Logger;
+  readonly heartbeat: Heartbeat;
+}
+
+type MiddlewareEntry = { readonly kind: "plain"; readonly middleware: ConnectionMiddleware } | { readonly kind: "https"; readonly options: HttpsConnectionAdapterOptions };
+
+/** Kestrel's message when `UseHttps()` finds no certificate. */
+const NO_CERTIFICATE =
+  "No server certificate was specified for HTTPS, and no default certificate is configured. " +
+  "Pass a certificate to useHttps(...), set ServerOptions.defaultCertificate (or Certificates:Default in configuration), " +
+  "or set serverCertificate / serverCertificateSelector in useHttps(options => ...).";
+
+function isCertificate(value: object): value is ServerCertificate {
+  return "pfx" in value || ("cert" in value && "key" in value);
+}
 
 export class ListenOptions {
   readonly endPoint: EndPoint;
@@ -17,22 +50,101 @@ export class ListenOptions {
   readonly isLocalhost: boolean;
   /** The endpoint's name in the `Kestrel:Endpoints` configuration, when it came from there. */
   endpointName: string | undefined;
-  readonly #middleware: ConnectionMiddleware[] = [];
+  /** The server options this endpoint belongs to: the default certificate and HTTPS defaults come from there. */
+  readonly serverOptions: ServerOptions | undefined;
+  readonly #entries: MiddlewareEntry[] = [];
 
-  constructor(endPoint: EndPoint, isLocalhost = false) {
+  constructor(endPoint: EndPoint, isLocalhost = false, serverOptions?: ServerOptions) {
     this.endPoint = endPoint;
     this.isLocalhost = isLocalhost;
+    this.serverOptions = serverOptions;
   }
 
   /** Adds connection middleware; it runs per connection, in the order added. */
   use(middleware: ConnectionMiddleware): this {
     if (typeof middleware !== "function") throw new TypeError("middleware must be a function");
-    this.#middleware.push(middleware);
+    this.#entries.push({ kind: "plain", middleware });
     return this;
   }
 
+  /** The middleware added with `use`, in order (the TLS middleware of `useHttps` is created at start). */
   get middleware(): readonly ConnectionMiddleware[] {
-    return this.#middleware;
+    return this.#entries.flatMap((e) => (e.kind === "plain" ? [e.middleware] : []));
+  }
+
+  /** True once `useHttps` was called. */
+  get isTls(): boolean {
+    return this.#entries.some((e) => e.kind === "https");
+  }
+
+  /**
+   * Adds TLS at this position of the connection middleware (Kestrel's
+   * `ListenOptions.UseHttps`): middleware added before sees encrypted bytes,
+   * middleware added after sees decrypted ones. Sets `scheme` to `https`.
+   *
+   * - `useHttps()`: the server's `defaultCertificate`.
+   * - `useHttps(pfxPath, password?)`: a PFX/PKCS#12 file (or combined PEM).
+   * - `useHttps({ certPath, keyPath?, password? })`: PEM files.
+   * - `useHttps(certificate)`, `useHttps(certificate, configure)`, `useHttps(configure)`.
+   *
+   * The HTTPS defaults (`ServerOptions.configureHttpsDefaults`) run first, then
+   * `configure`; without a certificate or selector the default certificate is used.
+   *
+   * @throws OptionsValidationError when no certificate can be found; CertificateError for unreadable files.
+   * @example
+   * options.listen("127.0.0.1", 5001, (lo) => lo.useHttps("certs/site.pfx", process.env.PFX_PASSWORD));
+   */
+  useHttps(): this;
+  useHttps(pfxPath: string, password?: string): this;
+  useHttps(files: HttpsCertificateFiles): this;
+  useHttps(certificate: ServerCertificate, configure?: ConfigureHttpsOptions): this;
+  useHttps(configure: ConfigureHttpsOptions): this;
+  useHttps(a?: string | HttpsCertificateFiles | ServerCertificate | ConfigureHttpsOptions, b?: string | ConfigureHttpsOptions): this {
+    let certificate: ServerCertificate | undefined;
+    let configure: ConfigureHttpsOptions | undefined;
+    if (a === undefined) {
+      // defaults, then the default certificate
+    } else if (typeof a === "function") {
+      configure = a;
+    } else if (typeof a === "string") {
+      if (a.length === 0) throw new OptionsValidationError("The certificate path must not be empty", "Path");
+      certificate = loadCertificate({ path: a, password: typeof b === "string" ? b : undefined });
+    } else if (typeof a === "object" && a !== null && "certPath" in a) {
+      if (typeof a.certPath !== "string" || a.certPath.length === 0) throw new OptionsValidationError("certPath must not be empty", "Path");
+      certificate = loadCertificate({ path: a.certPath, keyPath: a.keyPath, password: a.password });
+    } else if (typeof a === "object" && a !== null && isCertificate(a)) {
+      certificate = a;
+      if (typeof b === "function") configure = b;
+    } else {
+      throw new TypeError("useHttps expects a certificate, a certificate path, { certPath, keyPath }, or a configure function");
+    }
+    const options: HttpsConnectionAdapterOptions = {};
+    this.serverOptions?.httpsDefaults?.(options);
+    if (certificate !== undefined) options.serverCertificate = certificate;
+    configure?.(options);
+    if (options.serverCertificate === undefined && options.serverCertificateSelector === undefined) {
+      const fallback = this.serverOptions?.defaultCertificate;
+      if (fallback === undefined) throw new OptionsValidationError(NO_CERTIFICATE, "Certificate");
+      options.serverCertificate = fallback;
+    }
+    this.#entries.push({ kind: "https", options });
+    this.scheme = "https";
+    return this;
+  }
+
+  /**
+   * The connection middleware to run, in order, with the TLS middleware of
+   * `useHttps` created now (it needs the server's logger and heartbeat).
+   * Called by the server at start.
+   */
+  buildMiddleware(context: ConnectionMiddlewareContext): ConnectionMiddleware[] {
+    return this.#entries.map((e) => {
+      if (e.kind === "plain") return e.middleware;
+      // Only HTTP/1.1 is offered: HTTP/2 is not implemented yet. Once it is,
+      // "h2" is offered first when the endpoint's protocols include Http2.
+      const alpnProtocols = ["http/1.1"];
+      return createHttpsMiddleware({ ...e.options, alpnProtocols }, context.createLogger("X.Server.Https"), context.heartbeat);
+    });
   }
 
   /** The URL this endpoint answers on, e.g. `http://127.0.0.1:5000` or `http://unix:/tmp/x.sock`. */

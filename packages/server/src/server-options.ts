@@ -6,7 +6,8 @@
  */
 import { type EndPoint, ipEndPoint, OptionsValidationError, ServerLimits, unixEndPoint } from "@x/abstractions";
 import { isIP } from "node:net";
-import { ListenOptions } from "./listen-options.js";
+import type { ServerCertificate } from "@x/https-sni";
+import { type ConfigureHttpsOptions, ListenOptions } from "./listen-options.js";
 
 export type ConfigureListenOptions = (listenOptions: ListenOptions) => void;
 
@@ -36,7 +37,13 @@ export class ServerOptions {
   disableStringReuse = false;
   /** Endpoints configured in code, in order. */
   readonly listenOptions: ListenOptions[] = [];
+  /**
+   * The certificate `useHttps()` and `https://` URLs use when none is given
+   * (Kestrel's default certificate; hosting fills it from `Certificates:Default`).
+   */
+  defaultCertificate: ServerCertificate | undefined;
   #endpointDefaults: ConfigureListenOptions | undefined;
+  #httpsDefaults: ConfigureHttpsOptions | undefined;
 
   /** Runs for every endpoint created after this call; the last call wins (Kestrel's ConfigureEndpointDefaults). */
   configureEndpointDefaults(configure: ConfigureListenOptions): this {
@@ -48,6 +55,20 @@ export class ServerOptions {
     return this.#endpointDefaults;
   }
 
+  /**
+   * Runs for the HTTPS options of every `useHttps` called after this call,
+   * before that call's own configuration; the last call wins (Kestrel's ConfigureHttpsDefaults).
+   */
+  configureHttpsDefaults(configure: ConfigureHttpsOptions): this {
+    if (typeof configure !== "function") throw new TypeError("configure must be a function");
+    this.#httpsDefaults = configure;
+    return this;
+  }
+
+  get httpsDefaults(): ConfigureHttpsOptions | undefined {
+    return this.#httpsDefaults;
+  }
+
   /** Listens on an IP address (`127.0.0.1`, `::1`, `0.0.0.0`, `::`) and port, or on an endpoint. */
   listen(address: string, port: number, configure?: ConfigureListenOptions): this;
   listen(endPoint: EndPoint, configure?: ConfigureListenOptions): this;
@@ -56,16 +77,16 @@ export class ServerOptions {
       if (a.toLowerCase() === "localhost") return this.listenLocalhost(b as number, c);
       if (isIP(a) === 0) throw new OptionsValidationError(`'${a}' is not an IP address; use listenLocalhost or listenAnyIP for names`, "Address");
       checkPort(b as number);
-      return this.#add(new ListenOptions(ipEndPoint(a, b as number)), c);
+      return this.#add(new ListenOptions(ipEndPoint(a, b as number), false, this), c);
     }
     if (a.kind === "ip") checkPort(a.port);
-    return this.#add(new ListenOptions(a), b as ConfigureListenOptions | undefined);
+    return this.#add(new ListenOptions(a, false, this), b as ConfigureListenOptions | undefined);
   }
 
   /** Listens on every IPv4 and IPv6 address (dual-stack `::`). */
   listenAnyIP(port: number, configure?: ConfigureListenOptions): this {
     checkPort(port);
-    return this.#add(new ListenOptions(ipEndPoint("::", port)), configure);
+    return this.#add(new ListenOptions(ipEndPoint("::", port), false, this), configure);
   }
 
   /** Listens on 127.0.0.1 and ::1. Port 0 is refused, as Kestrel does: the two would differ. */
@@ -74,13 +95,13 @@ export class ServerOptions {
     if (port === 0) {
       throw new OptionsValidationError("Dynamic port binding is not supported when binding to localhost. Bind to 127.0.0.1:0 or [::1]:0 instead.", "Port");
     }
-    return this.#add(new ListenOptions(ipEndPoint("127.0.0.1", port), true), configure);
+    return this.#add(new ListenOptions(ipEndPoint("127.0.0.1", port), true, this), configure);
   }
 
   /** Listens on a Unix domain socket. */
   listenUnixSocket(path: string, configure?: ConfigureListenOptions): this {
     if (typeof path !== "string" || path.length === 0) throw new OptionsValidationError("The Unix socket path must not be empty", "Path");
-    return this.#add(new ListenOptions(unixEndPoint(path)), configure);
+    return this.#add(new ListenOptions(unixEndPoint(path), false, this), configure);
   }
 
   /** Applies endpoint defaults, then the endpoint's own configuration. */

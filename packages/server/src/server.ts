@@ -180,7 +180,8 @@ export class Server {
     const app = this.#app!;
     const scheme = lo.scheme;
     const terminal: ConnectionDelegate = (connection) => processHttp1Connection(connection, service, app, { scheme });
-    return composeConnectionMiddleware(lo.middleware, terminal);
+    const middleware = lo.buildMiddleware({ createLogger: (category) => this.#loggerFactory.createLogger(category), heartbeat: this.heartbeat });
+    return composeConnectionMiddleware(middleware, terminal);
   }
 
   #onConnectionFor(lo: ListenOptions): (connection: ConnectionContext) => void {
