@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type TestPki, testPki } from "./certs.js";
+import { type TestPki, testPki } from "@x/test-pki";
 import { connectTls, startServer, type TestServer } from "./helpers.js";
 
 let pki: TestPki;

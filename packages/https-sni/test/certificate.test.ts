@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CertificateError, describeCertificate, loadCertificate } from "../src/certificate.js";
-import { type TestPki, testPki } from "./certs.js";
+import { type TestPki, testPki } from "@x/test-pki";
 import { connectTls, startServer } from "./helpers.js";
 
 let pki: TestPki;

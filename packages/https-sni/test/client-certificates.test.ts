@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ServerCertificate } from "../src/certificate.js";
-import { type TestPki, testPki } from "./certs.js";
+import { type TestPki, testPki } from "@x/test-pki";
 import { connectTls, startServer, type TestServer } from "./helpers.js";
 
 let pki: TestPki;

@@ -2,7 +2,7 @@ import * as net from "node:net";
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { type TestPki, testPki } from "./certs.js";
+import { type TestPki, testPki } from "@x/test-pki";
 import { connectTls, rawConnection, startServer, type TestServer } from "./helpers.js";
 import { ManualHeartbeat } from "./manual-heartbeat.js";
 

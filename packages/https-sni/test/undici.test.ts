@@ -1,7 +1,7 @@
 import { Agent, request } from "undici";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TlsHandshakeFeature } from "../src/tls-handshake-feature.js";
-import { type TestPki, testPki } from "./certs.js";
+import { type TestPki, testPki } from "@x/test-pki";
 import { startServer, type TestServer } from "./helpers.js";
 
 let pki: TestPki;

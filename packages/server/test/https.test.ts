@@ -9,7 +9,7 @@ import { TlsHandshakeFeature } from "@x/https-sni";
 import { Agent, request as undiciRequest } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type HttpsConnectionAdapterOptions, Server, ServerOptions } from "../src/index.js";
-import { type TestPki, testPki } from "./certs.js";
+import { type TestPki, testPki } from "@x/test-pki";
 import { portOf, readToClose, Resources, within } from "./helpers.js";
 
 const res = new Resources();
