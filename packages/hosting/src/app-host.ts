@@ -155,14 +155,15 @@ export class AppHost {
     const options = new ServerOptions();
     const logger = this.loggerFactory.createLogger("X.Server");
     const kestrel = this.configuration.getSection("Kestrel");
-    applyKestrelSettings(kestrel, options, logger);
+    const contentRoot = this.environment.contentRootPath;
+    applyKestrelSettings(kestrel, options, logger, contentRoot);
     const context = this.#context();
     for (const configure of web.kestrelCallbacks) {
       if (configure.length >= 2) (configure as (c: WebHostBuilderContext, o: ServerOptions) => void)(context, options);
       else (configure as (o: ServerOptions) => void)(options);
     }
     // Configuration endpoints are created after the code callbacks (so endpoint defaults apply), and bind first.
-    options.listenOptions.unshift(...loadEndpoints(kestrel, options, logger));
+    options.listenOptions.unshift(...loadEndpoints(kestrel, options, logger, contentRoot));
     const server = new Server(options, { loggerFactory: this.loggerFactory });
     const addresses = server.addresses;
     for (const url of splitUrls(this.configuration.get(WebHostDefaults.ServerUrlsKey))) addresses.push(url);

@@ -8,6 +8,8 @@
  */
 import { type Logger, minDataRate, type MinDataRate, OptionsValidationError, type ServerLimits } from "@x/abstractions";
 import { type ListenOptions, listenOptionsFromUrl, parseBindingAddress, parseHttpProtocols, type ServerOptions } from "@x/server";
+import type { HttpsConnectionAdapterOptions } from "@x/https-sni";
+import { readCertificate, readClientCertificateMode, readSslProtocols } from "./certificate-configuration.js";
 import { type Configuration, ConfigurationBindingError, getBoolean, getNumber, parseTimeSpan } from "./configuration/index.js";
 
 /** JSON `null` arrives as "", which means "no limit" for the nullable limits. */
@@ -69,7 +71,9 @@ export function applyLimits(section: Configuration, limits: ServerLimits): void 
 }
 
 /** Applies the whole `Kestrel` section's settings (not its endpoints) to `options`. */
-export function applyKestrelSettings(kestrel: Configuration, options: ServerOptions, logger: Logger): void {
+export function applyKestrelSettings(kestrel: Configuration, options: ServerOptions, logger: Logger, contentRoot = process.cwd()): void {
+  const defaultCertificate = readCertificate(kestrel.getSection("Certificates:Default"), contentRoot);
+  if (defaultCertificate !== undefined) options.defaultCertificate = defaultCertificate;
   set(getBoolean(kestrel, "AddServerHeader"), (v) => (options.addServerHeader = v));
   set(getBoolean(kestrel, "DisableStringReuse"), (v) => (options.disableStringReuse = v));
   const allowSync = getBoolean(kestrel, "AllowSynchronousIO");
@@ -84,17 +88,31 @@ export function applyKestrelSettings(kestrel: Configuration, options: ServerOpti
  * Creates the endpoints of `Kestrel:Endpoints`. Called after the app's
  * configureKestrel callbacks, so endpoint defaults set in code apply, as in Kestrel.
  */
-export function loadEndpoints(kestrel: Configuration, options: ServerOptions, logger: Logger): ListenOptions[] {
+export function loadEndpoints(kestrel: Configuration, options: ServerOptions, logger: Logger, contentRoot = process.cwd()): ListenOptions[] {
   const defaultsProtocols = kestrel.get("EndpointDefaults:Protocols");
+  const defaultsSsl = readSslProtocols(kestrel, "EndpointDefaults:SslProtocols", "Kestrel:EndpointDefaults:SslProtocols");
+  const defaultsMode = readClientCertificateMode(kestrel, "EndpointDefaults:ClientCertificateMode", "Kestrel:EndpointDefaults:ClientCertificateMode");
   const endpoints: ListenOptions[] = [];
   for (const endpoint of kestrel.getSection("Endpoints").getChildren()) {
     const url = endpoint.get("Url");
     if (url === undefined || url.trim() === "") {
       throw new OptionsValidationError(`The endpoint '${endpoint.key}' is missing the required 'Url' (${endpoint.path}:Url)`, `${endpoint.path}:Url`);
     }
+    const certificate = readCertificate(endpoint.getSection("Certificate"), contentRoot);
+    const sslProtocols = readSslProtocols(endpoint, "SslProtocols", `${endpoint.path}:SslProtocols`) ?? defaultsSsl;
+    const clientCertificateMode = readClientCertificateMode(endpoint, "ClientCertificateMode", `${endpoint.path}:ClientCertificateMode`) ?? defaultsMode;
+    const configure =
+      sslProtocols === undefined && clientCertificateMode === undefined
+        ? undefined
+        : (https: HttpsConnectionAdapterOptions) => {
+            if (sslProtocols !== undefined) https.sslProtocols = sslProtocols;
+            if (clientCertificateMode !== undefined) https.clientCertificateMode = clientCertificateMode;
+          };
     let lo: ListenOptions;
     try {
-      lo = listenOptionsFromUrl(options, parseBindingAddress(url), logger);
+      const address = parseBindingAddress(url);
+      if (address.scheme === "http" && certificate !== undefined) logger.warn(`${endpoint.path}:Certificate is ignored: the endpoint's Url is not https`);
+      lo = listenOptionsFromUrl(options, address, logger, { certificate, configure });
     } catch (error) {
       throw new OptionsValidationError(`${endpoint.path}:Url: ${(error as Error).message}`, `${endpoint.path}:Url`, error);
     }

@@ -8,7 +8,8 @@
 import { type EndPoint, ipEndPoint, type Logger, OptionsValidationError, unixEndPoint } from "@x/abstractions";
 import { AddressInUseError, AddressNotAvailableError } from "@x/transport-sockets";
 import { type BindingAddress, parseBindingAddress } from "./binding-address.js";
-import { ListenOptions } from "./listen-options.js";
+import type { ServerCertificate } from "@x/https-sni";
+import { type ConfigureHttpsOptions, ListenOptions } from "./listen-options.js";
 import type { ServerOptions } from "./server-options.js";
 
 /** Kestrel's default when nothing is configured. */
@@ -35,7 +36,15 @@ export function resolveListenOptions(options: ServerOptions, urls: readonly stri
   return [listenOptionsFromUrl(options, parseBindingAddress(DEFAULT_URL), logger)];
 }
 
-export function listenOptionsFromUrl(options: ServerOptions, address: BindingAddress, logger: Logger): ListenOptions {
+/** An endpoint's own TLS settings (from `Kestrel:Endpoints:{Name}`), used for `https://` URLs. */
+export interface UrlHttpsSettings {
+  /** The endpoint's certificate; without it the server's default certificate is used. */
+  readonly certificate?: ServerCertificate;
+  /** Adjusts the endpoint's HTTPS options (SSL protocols, client certificate mode, ...). */
+  readonly configure?: ConfigureHttpsOptions;
+}
+
+export function listenOptionsFromUrl(options: ServerOptions, address: BindingAddress, logger: Logger, httpsSettings?: UrlHttpsSettings): ListenOptions {
   let listenOptions: ListenOptions;
   switch (address.host.kind) {
     case "unix":
@@ -61,7 +70,8 @@ export function listenOptionsFromUrl(options: ServerOptions, address: BindingAdd
       break;
   }
   const https = address.scheme === "https";
-  if (https && options.defaultCertificate === undefined) {
+  const certificate = httpsSettings?.certificate;
+  if (https && certificate === undefined && options.defaultCertificate === undefined) {
     throw new OptionsValidationError(
       `Unable to bind ${address.url}: HTTPS endpoints need a certificate, and no default certificate is configured. ` +
         "Set ServerOptions.defaultCertificate (Certificates:Default in configuration), or listen in code with listenOptions.useHttps(certificate).",
@@ -70,7 +80,11 @@ export function listenOptionsFromUrl(options: ServerOptions, address: BindingAdd
   }
   // Kestrel: endpoint defaults first, then UseHttps() with the default certificate (unless the defaults added TLS).
   options.applyConfiguration(listenOptions);
-  if (https && !listenOptions.isTls) listenOptions.useHttps();
+  if (https && !listenOptions.isTls) {
+    if (certificate !== undefined) listenOptions.useHttps(certificate, httpsSettings?.configure);
+    else if (httpsSettings?.configure !== undefined) listenOptions.useHttps(httpsSettings.configure);
+    else listenOptions.useHttps();
+  }
   return listenOptions;
 }
 

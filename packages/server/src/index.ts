@@ -5,6 +5,7 @@
  * @module
  */
 export { DEFAULT_URL, listenOptionsFromUrl } from "./address-binder.js";
+export type { UrlHttpsSettings } from "./address-binder.js";
 export type { BindEndPoint } from "./address-binder.js";
 export { parseBindingAddress, splitUrls } from "./binding-address.js";
 export type { BindingAddress, BindingHost } from "./binding-address.js";
