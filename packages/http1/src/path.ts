@@ -14,6 +14,8 @@ export function splitTarget(target: string): { path: string; query: string } {
   return { path: normalizePath(rawPath), query };
 }
 
+import { HEX } from "./char-tables.js";
+
 // The target reaches us as latin1; raw bytes >= 0x80 (obs-text, RFC 9112 §3.2) are UTF-8 just
 // like percent-encoded ones, so they need the same decoding (Kestrel decodes both as UTF-8).
 const NEEDS_DECODING = /[%\x80-\xff]/;
@@ -29,8 +31,11 @@ function decodePath(raw: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
-    if (c === 0x25 /* % */ && i + 2 < raw.length + 0 && isHex(raw.charCodeAt(i + 1)) && isHex(raw.charCodeAt(i + 2))) {
-      const b = Number.parseInt(raw.slice(i + 1, i + 3), 16);
+    // The target is latin1 (one char per byte), so char codes index the byte tables directly.
+    const hi = c === 0x25 /* % */ && i + 2 < raw.length ? HEX[raw.charCodeAt(i + 1)]! : 0xff;
+    const lo = hi !== 0xff ? HEX[raw.charCodeAt(i + 2)]! : 0xff;
+    if (lo !== 0xff) {
+      const b = hi * 16 + lo;
       if (b === 0x2f) {
         // Keep %2F encoded: decoding it would turn data into a path separator.
         bytes.push(0x25, raw.charCodeAt(i + 1), raw.charCodeAt(i + 2));
@@ -45,11 +50,7 @@ function decodePath(raw: string): string {
   const buf = Buffer.from(bytes);
   const decoded = buf.toString("utf8");
   // Invalid UTF-8 would decode to U+FFFD; keep the raw form instead, as Kestrel does.
-  return decoded.includes("\ufffd") && !raw.includes("\ufffd") ? Buffer.from(raw, "latin1").toString("latin1") : decoded;
-}
-
-function isHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+  return decoded.includes("\ufffd") && !raw.includes("\ufffd") ? raw : decoded;
 }
 
 /** RFC 3986 §5.2.4 for an absolute path. */

@@ -178,7 +178,7 @@ const IP_LITERAL = /^\[[0-9A-Fa-f:.]+\]$|^\[v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()
 let lastValidAuthority = "\0";
 
 /** Validates `host[:port]`; an empty value is allowed for the Host header only. */
-export function isValidAuthority(value: string, allowEmpty: boolean): boolean {
+function isValidAuthority(value: string, allowEmpty: boolean): boolean {
   if (value === lastValidAuthority) return true;
   if (value.length === 0) return allowEmpty;
   const valid = checkAuthority(value);

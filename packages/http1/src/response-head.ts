@@ -24,3 +24,11 @@ export function statusLine(status: number, reason: string | undefined): string {
   }
   return line;
 }
+
+/** `name: value\r\n`, one line per value of a repeated field (Set-Cookie must never be joined). */
+export function fieldLines(name: string, value: string | readonly string[]): string {
+  if (typeof value === "string") return `${name}: ${value}\r\n`;
+  let lines = "";
+  for (const v of value) lines += `${name}: ${v}\r\n`;
+  return lines;
+}

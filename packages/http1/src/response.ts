@@ -20,7 +20,7 @@ import {
   NotSupportedError,
   isToken,
 } from "@x/abstractions";
-import { statusLine } from "./response-head.js";
+import { fieldLines, statusLine } from "./response-head.js";
 
 /** What the response needs from its connection. */
 export interface ResponseOwner {
@@ -173,8 +173,7 @@ export class Http1Response implements HttpResponse {
     for (const [name, value] of this.headers) {
       if (name === "content-length" || name === "transfer-encoding" || name === "connection") continue;
       if (name === "date") hasDate = true;
-      if (typeof value === "string") head += `${name}: ${value}\r\n`;
-      else for (const v of value) head += `${name}: ${v}\r\n`;
+      head += fieldLines(name, value);
     }
     if (!hasDate) head += `date: ${this.#owner.dateHeader}\r\n`;
     if (!this.headers.has("server") && this.#owner.serverHeader !== null) head += this.#owner.serverHeader;
@@ -355,8 +354,7 @@ export class Http1Response implements HttpResponse {
     if (trailers === null || trailers.size === 0) return LAST_CHUNK;
     let s = "0\r\n";
     for (const [name, value] of trailers) {
-      if (typeof value === "string") s += `${name}: ${value}\r\n`;
-      else for (const v of value) s += `${name}: ${v}\r\n`;
+      s += fieldLines(name, value);
     }
     return `${s}\r\n`;
   }
@@ -396,8 +394,7 @@ export class Http1Response implements HttpResponse {
       } else if (name === "server") {
         hasServer = true;
       }
-      if (typeof value === "string") head += `${name}: ${value}\r\n`;
-      else for (const v of value) head += `${name}: ${v}\r\n`;
+      head += fieldLines(name, value);
     }
     if (!hasDate) head += `date: ${owner.dateHeader}\r\n`;
     if (!hasServer && owner.serverHeader !== null) head += owner.serverHeader;
