@@ -5,12 +5,13 @@
  *
  * @module
  */
-import { ApplicationBuilder, type LoggerFactory, type RequestDelegate, ServerAddressesFeature } from "@x/abstractions";
+import { ApplicationBuilder, type LoggerFactory, OptionsValidationError, type RequestDelegate, ServerAddressesFeature } from "@x/abstractions";
 import { Server, ServerOptions, splitUrls } from "@x/server";
 import { ApplicationLifetime } from "./application-lifetime.js";
-import { type ConfigurationRoot, getBoolean, getNumber } from "./configuration/index.js";
+import { type Configuration, type ConfigurationRoot, getBoolean, getNumber } from "./configuration/index.js";
 import type { HostEnvironment } from "./host-environment.js";
-import { applyKestrelSettings, loadEndpoints } from "./kestrel-configuration.js";
+import { readCertificate } from "./certificate-configuration.js";
+import { applyKestrelSettings, isConfiguration, loadEndpoints } from "./kestrel-configuration.js";
 import { PinoLoggerFactory, type PinoLoggerFactoryOptions, readLogLevelRules } from "./logging/pino-logger-factory.js";
 import { type WebHostBuilder, type WebHostBuilderContext, WebHostDefaults } from "./web-host-builder.js";
 
@@ -162,14 +163,29 @@ export class AppHost {
       if (configure.length >= 2) (configure as (c: WebHostBuilderContext, o: ServerOptions) => void)(context, options);
       else (configure as (o: ServerOptions) => void)(options);
     }
+    // options.configure(section) in code replaces the section endpoints come from, as in Kestrel.
+    const endpointsSection = this.#endpointsSection(options, kestrel);
+    if (endpointsSection !== kestrel) {
+      const certificate = readCertificate(endpointsSection.getSection("Certificates:Default"), contentRoot);
+      if (certificate !== undefined) options.defaultCertificate = certificate;
+    }
     // Configuration endpoints are created after the code callbacks (so endpoint defaults apply), and bind first.
-    options.listenOptions.unshift(...loadEndpoints(kestrel, options, logger, contentRoot));
+    options.listenOptions.unshift(...loadEndpoints(endpointsSection, options, logger, contentRoot));
     const server = new Server(options, { loggerFactory: this.loggerFactory });
     const addresses = server.addresses;
     for (const url of splitUrls(this.configuration.get(WebHostDefaults.ServerUrlsKey))) addresses.push(url);
     const prefer = getBoolean(this.configuration, WebHostDefaults.PreferHostingUrlsKey);
     if (prefer !== undefined) server.features.get(ServerAddressesFeature)!.preferHostingUrls = prefer;
     return server;
+  }
+
+  #endpointsSection(options: ServerOptions, kestrel: Configuration): Configuration {
+    const section = options.configurationLoader?.configuration;
+    if (section === undefined) return kestrel;
+    if (!isConfiguration(section)) {
+      throw new OptionsValidationError("options.configure(section) expects a configuration section, such as context.configuration.getSection(\"Kestrel\")", "Kestrel");
+    }
+    return section;
   }
 
   #buildApplication(): RequestDelegate {

@@ -1,14 +1,15 @@
 /**
  * Certificates and TLS settings from the `Kestrel` configuration section:
- * `Certificates:Default`, and `Certificate`, `SslProtocols` and
- * `ClientCertificateMode` on `Endpoints:{Name}` (or `EndpointDefaults`).
+ * `Certificates:Default`, and `Certificate`, `SslProtocols`,
+ * `ClientCertificateMode` and `Sni` on `Endpoints:{Name}` (or `EndpointDefaults`).
  * Relative paths start at the content root, as in ASP.NET Core. Every error
  * names the configuration key at fault.
  *
  * @module
  */
 import { OptionsValidationError } from "@x/abstractions";
-import { type ClientCertificateMode, loadCertificate, type ServerCertificate, type SslProtocolName } from "@x/https-sni";
+import { type ClientCertificateMode, loadCertificate, type ServerCertificate, type SniOptions, type SslProtocolName } from "@x/https-sni";
+import { alpnProtocolsFor, parseHttpProtocols } from "@x/server";
 import { resolve } from "node:path";
 import type { Configuration, ConfigurationSection } from "./configuration/index.js";
 
@@ -66,4 +67,32 @@ export function readClientCertificateMode(config: Configuration, key: string, pa
     throw new OptionsValidationError(`'${raw}' at '${path}' is not a client certificate mode; use NoCertificate, AllowCertificate or RequireCertificate`, path);
   }
   return mode;
+}
+
+/**
+ * `Sni`: host names (`a.example.com`, `*.example.com`, `*`) to their own
+ * `Certificate`, `Protocols`, `SslProtocols` and `ClientCertificateMode`;
+ * what an entry leaves out comes from the endpoint. Undefined when absent.
+ */
+export function readSni(section: ConfigurationSection, contentRoot: string): Record<string, SniOptions> | undefined {
+  if (!section.exists()) return undefined;
+  const map: Record<string, SniOptions> = {};
+  for (const entry of section.getChildren()) {
+    const protocols = entry.get("Protocols");
+    const options: {
+      serverCertificate?: ServerCertificate;
+      sslProtocols?: SslProtocolName[];
+      clientCertificateMode?: ClientCertificateMode;
+      alpnProtocols?: string[];
+    } = {};
+    const certificate = readCertificate(entry.getSection("Certificate"), contentRoot);
+    if (certificate !== undefined) options.serverCertificate = certificate;
+    const sslProtocols = readSslProtocols(entry, "SslProtocols", `${entry.path}:SslProtocols`);
+    if (sslProtocols !== undefined) options.sslProtocols = sslProtocols;
+    const mode = readClientCertificateMode(entry, "ClientCertificateMode", `${entry.path}:ClientCertificateMode`);
+    if (mode !== undefined) options.clientCertificateMode = mode;
+    if (protocols !== undefined) options.alpnProtocols = alpnProtocolsFor(parseHttpProtocols(protocols, `${entry.path}:Protocols`));
+    map[entry.key] = options;
+  }
+  return map;
 }

@@ -9,8 +9,8 @@
 import { type Logger, minDataRate, type MinDataRate, OptionsValidationError, type ServerLimits } from "@x/abstractions";
 import { type ListenOptions, listenOptionsFromUrl, parseBindingAddress, parseHttpProtocols, type ServerOptions } from "@x/server";
 import type { HttpsConnectionAdapterOptions } from "@x/https-sni";
-import { readCertificate, readClientCertificateMode, readSslProtocols } from "./certificate-configuration.js";
-import { type Configuration, ConfigurationBindingError, getBoolean, getNumber, parseTimeSpan } from "./configuration/index.js";
+import { readCertificate, readClientCertificateMode, readSni, readSslProtocols } from "./certificate-configuration.js";
+import { type Configuration, ConfigurationBindingError, type ConfigurationSection, getBoolean, getNumber, parseTimeSpan } from "./configuration/index.js";
 
 /** JSON `null` arrives as "", which means "no limit" for the nullable limits. */
 function nullableNumber(config: Configuration, key: string): number | null | undefined {
@@ -84,42 +84,91 @@ export function applyKestrelSettings(kestrel: Configuration, options: ServerOpti
   applyLimits(kestrel.getSection("Limits"), options.limits);
 }
 
+/** True for a configuration section, as `options.configure(section)` must receive. */
+export function isConfiguration(value: unknown): value is Configuration {
+  return typeof value === "object" && value !== null && typeof (value as Configuration).getSection === "function" && typeof (value as Configuration).get === "function";
+}
+
+/** Every `https` setting of one configuration endpoint, in the shape `useHttps` takes. */
+function readHttpsOptions(endpoint: ConfigurationSection, kestrel: Configuration, contentRoot: string): HttpsConnectionAdapterOptions {
+  const https: HttpsConnectionAdapterOptions = {};
+  const certificate = readCertificate(endpoint.getSection("Certificate"), contentRoot);
+  if (certificate !== undefined) https.serverCertificate = certificate;
+  const sslProtocols =
+    readSslProtocols(endpoint, "SslProtocols", `${endpoint.path}:SslProtocols`) ??
+    readSslProtocols(kestrel, "EndpointDefaults:SslProtocols", `${kestrel.getSection("EndpointDefaults").path}:SslProtocols`);
+  if (sslProtocols !== undefined) https.sslProtocols = sslProtocols;
+  const mode =
+    readClientCertificateMode(endpoint, "ClientCertificateMode", `${endpoint.path}:ClientCertificateMode`) ??
+    readClientCertificateMode(kestrel, "EndpointDefaults:ClientCertificateMode", `${kestrel.getSection("EndpointDefaults").path}:ClientCertificateMode`);
+  if (mode !== undefined) https.clientCertificateMode = mode;
+  const sni = readSni(endpoint.getSection("Sni"), contentRoot);
+  if (sni !== undefined) https.sni = sni;
+  return https;
+}
+
+/** Copies the settings that are set, so the HTTPS defaults from code stay for the rest. */
+function assignDefined(target: HttpsConnectionAdapterOptions, source: HttpsConnectionAdapterOptions): void {
+  for (const [key, value] of Object.entries(source)) {
+    if (value !== undefined) (target as Record<string, unknown>)[key] = value;
+  }
+}
+
 /**
- * Creates the endpoints of `Kestrel:Endpoints`. Called after the app's
- * configureKestrel callbacks, so endpoint defaults set in code apply, as in Kestrel.
+ * Creates the endpoints of `Kestrel:Endpoints` (or of the section given to
+ * `options.configure(section)`). Called after the app's configureKestrel
+ * callbacks, so endpoint defaults set in code apply, as in Kestrel. For each
+ * endpoint, in Kestrel's order: endpoint defaults, `Protocols`, the HTTPS
+ * settings from configuration, the code hook registered with
+ * `options.configure().endpoint(name, ...)`, then TLS.
  */
 export function loadEndpoints(kestrel: Configuration, options: ServerOptions, logger: Logger, contentRoot = process.cwd()): ListenOptions[] {
   const defaultsProtocols = kestrel.get("EndpointDefaults:Protocols");
-  const defaultsSsl = readSslProtocols(kestrel, "EndpointDefaults:SslProtocols", "Kestrel:EndpointDefaults:SslProtocols");
-  const defaultsMode = readClientCertificateMode(kestrel, "EndpointDefaults:ClientCertificateMode", "Kestrel:EndpointDefaults:ClientCertificateMode");
+  const loader = options.configurationLoader;
   const endpoints: ListenOptions[] = [];
+  const seen = new Set<string>();
   for (const endpoint of kestrel.getSection("Endpoints").getChildren()) {
+    seen.add(endpoint.key.toLowerCase());
     const url = endpoint.get("Url");
     if (url === undefined || url.trim() === "") {
       throw new OptionsValidationError(`The endpoint '${endpoint.key}' is missing the required 'Url' (${endpoint.path}:Url)`, `${endpoint.path}:Url`);
     }
-    const certificate = readCertificate(endpoint.getSection("Certificate"), contentRoot);
-    const sslProtocols = readSslProtocols(endpoint, "SslProtocols", `${endpoint.path}:SslProtocols`) ?? defaultsSsl;
-    const clientCertificateMode = readClientCertificateMode(endpoint, "ClientCertificateMode", `${endpoint.path}:ClientCertificateMode`) ?? defaultsMode;
-    const configure =
-      sslProtocols === undefined && clientCertificateMode === undefined
-        ? undefined
-        : (https: HttpsConnectionAdapterOptions) => {
-            if (sslProtocols !== undefined) https.sslProtocols = sslProtocols;
-            if (clientCertificateMode !== undefined) https.clientCertificateMode = clientCertificateMode;
-          };
-    let lo: ListenOptions;
+    const protocolsValue = endpoint.get("Protocols") ?? defaultsProtocols;
+    const protocolsKey = endpoint.get("Protocols") !== undefined ? `${endpoint.path}:Protocols` : "Kestrel:EndpointDefaults:Protocols";
+    const protocols = protocolsValue === undefined ? undefined : parseHttpProtocols(protocolsValue, protocolsKey);
+    const https = readHttpsOptions(endpoint, kestrel, contentRoot);
+    const hook = loader?.hookFor(endpoint.key);
+    let address: ReturnType<typeof parseBindingAddress>;
     try {
-      const address = parseBindingAddress(url);
-      if (address.scheme === "http" && certificate !== undefined) logger.warn(`${endpoint.path}:Certificate is ignored: the endpoint's Url is not https`);
-      lo = listenOptionsFromUrl(options, address, logger, { certificate, configure });
+      address = parseBindingAddress(url);
     } catch (error) {
       throw new OptionsValidationError(`${endpoint.path}:Url: ${(error as Error).message}`, `${endpoint.path}:Url`, error);
     }
-    lo.endpointName = endpoint.key;
-    const protocols = endpoint.get("Protocols") ?? defaultsProtocols;
-    if (protocols !== undefined) lo.protocols = parseHttpProtocols(protocols, endpoint.get("Protocols") !== undefined ? `${endpoint.path}:Protocols` : "Kestrel:EndpointDefaults:Protocols");
+    const isHttps = address.scheme === "https";
+    if (!isHttps && (https.serverCertificate !== undefined || https.sni !== undefined)) {
+      logger.warn(`The HTTPS settings of ${endpoint.path} (Certificate, Sni) are ignored: the endpoint's Url is not https`);
+    }
+    let lo: ListenOptions;
+    try {
+      lo = listenOptionsFromUrl(options, address, logger, {
+        certificate: https.serverCertificate,
+        providesCertificate: () => https.serverCertificate !== undefined || https.serverCertificateSelector !== undefined || https.sni !== undefined,
+        configure: (target) => assignDefined(target, https),
+        beforeHttps: (listenOptions) => {
+          listenOptions.endpointName = endpoint.key;
+          if (protocols !== undefined) listenOptions.protocols = protocols;
+          hook?.(listenOptions, { name: endpoint.key, isHttps, httpsOptions: https, configSection: endpoint });
+        },
+      });
+    } catch (error) {
+      // Name the endpoint's key: its Url, or the setting the error names (Certificate, ...).
+      const inner = error instanceof OptionsValidationError && error.key !== undefined && error.key !== "urls" ? error.key : "Url";
+      throw new OptionsValidationError(`${endpoint.path}: ${(error as Error).message}`, `${endpoint.path}:${inner}`, error);
+    }
     endpoints.push(lo);
+  }
+  for (const name of loader?.names ?? []) {
+    if (!seen.has(name.toLowerCase())) logger.warn(`options.configure().endpoint("${name}") matches no endpoint in ${kestrel.getSection("Endpoints").path}`);
   }
   return endpoints;
 }

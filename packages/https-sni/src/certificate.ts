@@ -67,6 +67,14 @@ export interface CertificateInfo {
 
 const PEM_BEGIN = "-----BEGIN ";
 
+/** The files each certificate made by {@link loadCertificate} came from, so it can be reloaded when they change. */
+const fileSources = new WeakMap<ServerCertificate, CertificateFileOptions>();
+
+/** The files `certificate` was loaded from, or undefined when it was not loaded by {@link loadCertificate}. */
+export function certificateFileSource(certificate: ServerCertificate): CertificateFileOptions | undefined {
+  return fileSources.get(certificate);
+}
+
 function isPfx(certificate: ServerCertificate): certificate is PfxCertificate {
   return "pfx" in certificate && certificate.pfx !== undefined;
 }
@@ -146,6 +154,7 @@ export function loadCertificate(options: CertificateFileOptions): ServerCertific
   }
   const source = keyPath === undefined ? `'${path}'` : `'${path}' (key '${keyPath}')`;
   createCertificateContext(certificate, undefined, source);
+  fileSources.set(certificate, { path, keyPath, password });
   return certificate;
 }
 

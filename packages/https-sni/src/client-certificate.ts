@@ -37,7 +37,10 @@ function verificationErrors(socket: tls.TLSSocket): string[] {
   return [error instanceof Error ? ((error as Error & { code?: string }).code ?? error.message) : String(error)];
 }
 
-export function decideClientCertificate(socket: tls.TLSSocket, options: ResolvedHttpsOptions): ClientCertificateDecision {
+export function decideClientCertificate(
+  socket: tls.TLSSocket,
+  options: Pick<ResolvedHttpsOptions, "clientCertificateMode" | "clientCertificateValidation">,
+): ClientCertificateDecision {
   if (options.clientCertificateMode === ClientCertificateMode.NoCertificate) return { ok: true, certificate: null };
   const certificate = socket.getPeerX509Certificate() ?? null;
   if (certificate === null) {

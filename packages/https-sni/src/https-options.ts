@@ -8,6 +8,7 @@ import type { X509Certificate } from "node:crypto";
 import type * as tls from "node:tls";
 import { type ConnectionContext, OptionsValidationError } from "@x/abstractions";
 import type { ServerCertificate } from "./certificate.js";
+import { type SniMap, SniOptionsSelector } from "./sni-options.js";
 
 /**
  * TLS versions, with .NET's `SslProtocols` flag values so numbers from
@@ -77,22 +78,39 @@ export interface HttpsConnectionAdapterOptions {
   onAuthenticate?: (connection: ConnectionContext, options: TlsAuthenticationOptions) => void;
   /** ALPN protocols, set by the server from the endpoint's protocols. Default `["http/1.1"]`. */
   alpnProtocols?: readonly string[];
+  /**
+   * Per-host-name settings (Kestrel's `Sni` configuration): exact names, then
+   * the longest `*.suffix`, then `*`. When set, a client whose name matches no
+   * entry is refused. An entry without a certificate uses
+   * `serverCertificateSelector`, then `serverCertificate`.
+   */
+  sni?: SniMap;
 }
 
 /** Kestrel's `HttpsConnectionAdapterOptions.HandshakeTimeout` default. */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 
-/** Validated, frozen settings of one middleware instance. */
-export interface ResolvedHttpsOptions {
-  readonly serverCertificate: ServerCertificate | undefined;
-  readonly serverCertificateSelector: ServerCertificateSelector | undefined;
+/** The TLS settings that may differ per SNI entry, resolved. */
+export interface ResolvedTlsSettings {
   readonly minVersion: tls.SecureVersion;
   readonly maxVersion: tls.SecureVersion | undefined;
   readonly clientCertificateMode: ClientCertificateMode;
+  readonly alpnProtocols: readonly string[];
+}
+
+/** An SNI entry with the endpoint's settings filled in. */
+export interface ResolvedSniEntry extends ResolvedTlsSettings {
+  readonly serverCertificate: ServerCertificate | undefined;
+}
+
+/** Validated, frozen settings of one middleware instance. */
+export interface ResolvedHttpsOptions extends ResolvedTlsSettings {
+  readonly serverCertificate: ServerCertificate | undefined;
+  readonly serverCertificateSelector: ServerCertificateSelector | undefined;
   readonly clientCertificateValidation: ClientCertificateValidation | undefined;
   readonly handshakeTimeout: number;
   readonly onAuthenticate: HttpsConnectionAdapterOptions["onAuthenticate"];
-  readonly alpnProtocols: readonly string[];
+  readonly sni: SniOptionsSelector<ResolvedSniEntry> | undefined;
 }
 
 function protocolFlags(value: HttpsConnectionAdapterOptions["sslProtocols"]): number {
@@ -125,33 +143,62 @@ export function tlsVersionRange(value: HttpsConnectionAdapterOptions["sslProtoco
   return { minVersion: "TLSv1.2", maxVersion: undefined };
 }
 
+function checkClientCertificateMode(mode: ClientCertificateMode, key: string): ClientCertificateMode {
+  if (!Object.hasOwn(ClientCertificateMode, mode)) throw new OptionsValidationError(`Unknown clientCertificateMode '${mode}'`, key);
+  return mode;
+}
+
+function checkAlpnProtocols(protocols: readonly string[], key: string): readonly string[] {
+  for (const protocol of protocols) {
+    // RFC 7301 §3.1: protocol names are 1 to 255 bytes.
+    const length = Buffer.byteLength(protocol);
+    if (length === 0 || length > 255) throw new OptionsValidationError(`Invalid ALPN protocol '${protocol}'`, key);
+  }
+  return Object.freeze([...protocols]);
+}
+
+function resolveSni(map: SniMap, endpoint: ResolvedTlsSettings, hasFallbackCertificate: boolean): SniOptionsSelector<ResolvedSniEntry> {
+  const entries: Record<string, ResolvedSniEntry> = {};
+  for (const [name, entry] of Object.entries(map)) {
+    const key = `Sni:${name}`;
+    if (entry.serverCertificate === undefined && !hasFallbackCertificate) {
+      throw new OptionsValidationError(`The SNI entry '${name}' has no certificate, and the endpoint has no certificate to fall back to`, `${key}:Certificate`);
+    }
+    const versions = entry.sslProtocols === undefined ? endpoint : tlsVersionRange(entry.sslProtocols);
+    entries[name] = Object.freeze({
+      serverCertificate: entry.serverCertificate,
+      minVersion: versions.minVersion,
+      maxVersion: versions.maxVersion,
+      clientCertificateMode:
+        entry.clientCertificateMode === undefined ? endpoint.clientCertificateMode : checkClientCertificateMode(entry.clientCertificateMode, `${key}:ClientCertificateMode`),
+      alpnProtocols: entry.alpnProtocols === undefined ? endpoint.alpnProtocols : checkAlpnProtocols(entry.alpnProtocols, `${key}:Protocols`),
+    });
+  }
+  return new SniOptionsSelector(entries);
+}
+
 /** Validates options once, at startup. @throws OptionsValidationError */
 export function resolveHttpsOptions(options: HttpsConnectionAdapterOptions): ResolvedHttpsOptions {
-  if (options.serverCertificate === undefined && options.serverCertificateSelector === undefined) {
+  const hasFallbackCertificate = options.serverCertificate !== undefined || options.serverCertificateSelector !== undefined;
+  if (!hasFallbackCertificate && options.sni === undefined) {
     throw new OptionsValidationError("HTTPS needs serverCertificate or serverCertificateSelector", "serverCertificate");
-  }
-  const mode = options.clientCertificateMode ?? ClientCertificateMode.NoCertificate;
-  if (!Object.hasOwn(ClientCertificateMode, mode)) {
-    throw new OptionsValidationError(`Unknown clientCertificateMode '${mode}'`, "clientCertificateMode");
   }
   const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
   if (!(handshakeTimeout > 0) || !Number.isFinite(handshakeTimeout)) {
     throw new OptionsValidationError("handshakeTimeout must be a positive number of milliseconds", "handshakeTimeout");
   }
-  const alpnProtocols = Object.freeze([...(options.alpnProtocols ?? ["http/1.1"])]);
-  for (const protocol of alpnProtocols) {
-    // RFC 7301 §3.1: protocol names are 1 to 255 bytes.
-    const length = Buffer.byteLength(protocol);
-    if (length === 0 || length > 255) throw new OptionsValidationError(`Invalid ALPN protocol '${protocol}'`, "alpnProtocols");
-  }
+  const endpoint: ResolvedTlsSettings = {
+    ...tlsVersionRange(options.sslProtocols),
+    clientCertificateMode: checkClientCertificateMode(options.clientCertificateMode ?? ClientCertificateMode.NoCertificate, "clientCertificateMode"),
+    alpnProtocols: checkAlpnProtocols(options.alpnProtocols ?? ["http/1.1"], "alpnProtocols"),
+  };
   return Object.freeze({
+    ...endpoint,
     serverCertificate: options.serverCertificate,
     serverCertificateSelector: options.serverCertificateSelector,
-    ...tlsVersionRange(options.sslProtocols),
-    clientCertificateMode: mode,
     clientCertificateValidation: options.clientCertificateValidation,
     handshakeTimeout,
     onAuthenticate: options.onAuthenticate,
-    alpnProtocols,
+    sni: options.sni === undefined ? undefined : resolveSni(options.sni, endpoint, hasFallbackCertificate),
   });
 }

@@ -22,7 +22,10 @@ import * as tls from "node:tls";
 import { CertificateError, type ServerCertificate, secureContextOptions } from "./certificate.js";
 
 /** The outcome of one handshake: the TLSSocket, or why it failed. */
-export type HandshakeOutcome = { readonly ok: true; readonly socket: tls.TLSSocket } | { readonly ok: false; readonly error: unknown };
+export type HandshakeOutcome =
+  | { readonly ok: true; readonly socket: tls.TLSSocket }
+  /** `socket` is the failed TLSSocket, left open so the alert OpenSSL wrote can still reach the client. */
+  | { readonly ok: false; readonly error: unknown; readonly socket?: tls.TLSSocket };
 
 /** A tls.Server and the handshake it is running, if any. */
 interface TlsEndpoint {
@@ -37,6 +40,14 @@ export interface EndpointSettings {
   readonly certificate: ServerCertificate;
   readonly alpnProtocols: readonly string[];
   readonly requestCert: boolean;
+  readonly minVersion: tls.SecureVersion;
+  readonly maxVersion: tls.SecureVersion | undefined;
+  /**
+   * Let OpenSSL refuse a missing or unverifiable client certificate itself, so
+   * the client gets a TLS alert (`certificate_required`, `unknown_ca`) rather
+   * than a bare close: set for RequireCertificate without a custom validation.
+   */
+  readonly rejectUnauthorized?: boolean;
   /** Set when onAuthenticate changed context options; such servers serve one connection and are not pooled. */
   readonly custom?: tls.SecureContextOptions;
 }
@@ -48,14 +59,9 @@ export interface EndpointSettings {
 const NODE_HANDSHAKE_TIMEOUT = 2 ** 31 - 1;
 
 export class TlsServerPool {
-  readonly #versions: tls.SecureContextOptions;
   /** Shared by every server of this pool, so a session ticket from one is accepted by the others. */
   readonly #ticketKeys = randomBytes(48);
   readonly #idle = new WeakMap<ServerCertificate, Map<string, TlsEndpoint[]>>();
-
-  constructor(versions: tls.SecureContextOptions) {
-    this.#versions = versions;
-  }
 
   /**
    * Builds and pools an idle server for `settings`, to check a certificate at startup.
@@ -93,7 +99,10 @@ export class TlsServerPool {
   }
 
   #take(settings: EndpointSettings): TlsEndpoint {
-    const poolKey = settings.custom === undefined ? `${settings.requestCert ? 1 : 0}:${settings.alpnProtocols.join("\0")}` : undefined;
+    const poolKey =
+      settings.custom === undefined
+        ? `${settings.requestCert ? 1 : 0}${settings.rejectUnauthorized === true ? 1 : 0}:${settings.minVersion}:${settings.maxVersion ?? ""}:${settings.alpnProtocols.join("\0")}`
+        : undefined;
     if (poolKey !== undefined) {
       const endpoint = this.#idle.get(settings.certificate)?.get(poolKey)?.pop();
       if (endpoint !== undefined) return endpoint;
@@ -114,7 +123,9 @@ export class TlsServerPool {
   }
 
   #create(settings: EndpointSettings, poolKey: string | undefined): TlsEndpoint {
-    const contextOptions = secureContextOptions(settings.certificate, { ...this.#versions, ...settings.custom });
+    const versions: tls.SecureContextOptions = { minVersion: settings.minVersion };
+    if (settings.maxVersion !== undefined) versions.maxVersion = settings.maxVersion;
+    const contextOptions = secureContextOptions(settings.certificate, { ...versions, ...settings.custom });
     let server: tls.Server;
     try {
       server = tls.createServer({
@@ -125,8 +136,8 @@ export class TlsServerPool {
         // RFC 7301 §3.2: the server selects from the client's list, in our preference order.
         ALPNProtocols: [...settings.alpnProtocols],
         requestCert: settings.requestCert,
-        // Client certificates are judged in decideClientCertificate, from `authorized` and `authorizationError`.
-        rejectUnauthorized: false,
+        // Otherwise client certificates are judged in decideClientCertificate, from `authorized` and `authorizationError`.
+        rejectUnauthorized: settings.rejectUnauthorized === true,
         handshakeTimeout: NODE_HANDSHAKE_TIMEOUT,
       });
     } catch (cause) {
@@ -140,8 +151,8 @@ export class TlsServerPool {
       else endpoint.settle({ ok: true, socket });
     });
     server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
-      socket.destroy();
-      endpoint.settle?.({ ok: false, error });
+      if (endpoint.settle === undefined) socket.destroy();
+      else endpoint.settle({ ok: false, error, socket });
     });
     return endpoint;
   }

@@ -33,9 +33,10 @@ export async function startServer(
   options: HttpsConnectionAdapterOptions,
   next: ConnectionDelegate = reportFeatures,
   heartbeat?: Heartbeat,
+  signal?: AbortSignal,
 ): Promise<TestServer> {
   const logs: Array<Record<string, unknown>> = [];
-  const middleware = createHttpsMiddleware(options, recordingLogger(logs), heartbeat);
+  const middleware = createHttpsMiddleware(options, { logger: recordingLogger(logs), heartbeat, signal });
   let nextId = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {

@@ -1,7 +1,8 @@
 /**
  * Decides which endpoints to bind and binds them (Kestrel's `AddressBinder`):
  * endpoints from code win over hosting URLs unless `preferHostingUrls`;
- * with neither, `http://localhost:5000`. `localhost` binds both loopbacks.
+ * with neither, `http://localhost:5000` (and `https://localhost:5001` when a
+ * development certificate is available). `localhost` binds both loopbacks.
  *
  * @module
  */
@@ -14,6 +15,8 @@ import type { ServerOptions } from "./server-options.js";
 
 /** Kestrel's default when nothing is configured. */
 export const DEFAULT_URL = "http://localhost:5000";
+/** Also bound by default when a development certificate is available, as Kestrel does. */
+export const DEFAULT_HTTPS_URL = "https://localhost:5001";
 
 /** Binds one endpoint; returns the actual endpoint (port 0 resolved) and how to unbind it. */
 export type BindEndPoint = (endPoint: EndPoint, listenOptions: ListenOptions) => Promise<{ endPoint: EndPoint; unbind(): Promise<void> }>;
@@ -33,7 +36,9 @@ export function resolveListenOptions(options: ServerOptions, urls: readonly stri
   }
   if (urls.length > 0) return urls.map((url) => listenOptionsFromUrl(options, parseBindingAddress(url), logger));
   if (code.length > 0) return code;
-  return [listenOptionsFromUrl(options, parseBindingAddress(DEFAULT_URL), logger)];
+  const defaults = [listenOptionsFromUrl(options, parseBindingAddress(DEFAULT_URL), logger)];
+  if (options.developmentCertificate !== undefined) defaults.push(listenOptionsFromUrl(options, parseBindingAddress(DEFAULT_HTTPS_URL), logger));
+  return defaults;
 }
 
 /** An endpoint's own TLS settings (from `Kestrel:Endpoints:{Name}`), used for `https://` URLs. */
@@ -42,6 +47,13 @@ export interface UrlHttpsSettings {
   readonly certificate?: ServerCertificate;
   /** Adjusts the endpoint's HTTPS options (SSL protocols, client certificate mode, ...). */
   readonly configure?: ConfigureHttpsOptions;
+  /**
+   * Asked after `beforeHttps`: true when the endpoint's HTTPS options bring a
+   * certificate, selector or SNI map of their own, so no default is needed.
+   */
+  readonly providesCertificate?: () => boolean;
+  /** Runs after the endpoint defaults and before TLS is added (configuration endpoint hooks). */
+  readonly beforeHttps?: (listenOptions: ListenOptions) => void;
 }
 
 export function listenOptionsFromUrl(options: ServerOptions, address: BindingAddress, logger: Logger, httpsSettings?: UrlHttpsSettings): ListenOptions {
@@ -71,16 +83,19 @@ export function listenOptionsFromUrl(options: ServerOptions, address: BindingAdd
   }
   const https = address.scheme === "https";
   const certificate = httpsSettings?.certificate;
-  if (https && certificate === undefined && options.defaultCertificate === undefined) {
-    throw new OptionsValidationError(
-      `Unable to bind ${address.url}: HTTPS endpoints need a certificate, and no default certificate is configured. ` +
-        "Set ServerOptions.defaultCertificate (Certificates:Default in configuration), or listen in code with listenOptions.useHttps(certificate).",
-      "urls",
-    );
-  }
   // Kestrel: endpoint defaults first, then UseHttps() with the default certificate (unless the defaults added TLS).
   options.applyConfiguration(listenOptions);
+  httpsSettings?.beforeHttps?.(listenOptions);
   if (https && !listenOptions.isTls) {
+    const fallback = options.defaultCertificate ?? options.developmentCertificate;
+    if (certificate === undefined && httpsSettings?.providesCertificate?.() !== true && fallback === undefined) {
+      throw new OptionsValidationError(
+        `Unable to bind ${address.url}: HTTPS endpoints need a certificate, and no default certificate is configured. ` +
+          "Set ServerOptions.defaultCertificate (Certificates:Default in configuration), listen in code with listenOptions.useHttps(certificate), " +
+          "or, for development, create the development certificate with `npx x-dev-certs https`.",
+        "urls",
+      );
+    }
     if (certificate !== undefined) listenOptions.useHttps(certificate, httpsSettings?.configure);
     else if (httpsSettings?.configure !== undefined) listenOptions.useHttps(httpsSettings.configure);
     else listenOptions.useHttps();

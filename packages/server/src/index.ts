@@ -4,16 +4,21 @@
  *
  * @module
  */
-export { DEFAULT_URL, listenOptionsFromUrl } from "./address-binder.js";
+export { DEFAULT_HTTPS_URL, DEFAULT_URL, listenOptionsFromUrl } from "./address-binder.js";
 export type { UrlHttpsSettings } from "./address-binder.js";
 export type { BindEndPoint } from "./address-binder.js";
 export { parseBindingAddress, splitUrls } from "./binding-address.js";
 export type { BindingAddress, BindingHost } from "./binding-address.js";
+export { createConnectionLoggingMiddleware, hexDump } from "./connection-logging.js";
+export { EndpointConfigurationLoader } from "./endpoint-configuration.js";
+export type { ConfigureEndpoint, EndpointConfiguration } from "./endpoint-configuration.js";
 export { DateHeaderValue, Heartbeat, HEARTBEAT_INTERVAL_MS } from "./heartbeat.js";
-export { HttpProtocols, parseHttpProtocols } from "./http-protocols.js";
+export { alpnProtocolsFor, HTTP2_AVAILABLE, HttpProtocols, parseHttpProtocols } from "./http-protocols.js";
 export { ListenOptions } from "./listen-options.js";
 export type { ConfigureHttpsOptions, ConnectionMiddlewareContext, HttpsCertificateFiles } from "./listen-options.js";
 export type { HttpsConnectionAdapterOptions, ServerCertificate } from "@x/https-sni";
+export { createProtocolSelector } from "./protocol-selection.js";
+export type { ProtocolHandlers } from "./protocol-selection.js";
 export { DEFAULT_SHUTDOWN_TIMEOUT_MS, Server } from "./server.js";
 export type { ServerDependencies } from "./server.js";
 export { ServerOptions } from "./server-options.js";

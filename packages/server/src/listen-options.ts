@@ -8,7 +8,8 @@
  */
 import { type ConnectionMiddleware, type EndPoint, formatEndPoint, type Heartbeat, type Logger, OptionsValidationError } from "@x/abstractions";
 import { createHttpsMiddleware, type HttpsConnectionAdapterOptions, loadCertificate, type ServerCertificate } from "@x/https-sni";
-import { HttpProtocols } from "./http-protocols.js";
+import { createConnectionLoggingMiddleware } from "./connection-logging.js";
+import { alpnProtocolsFor, HttpProtocols } from "./http-protocols.js";
 import type { ServerOptions } from "./server-options.js";
 
 /** Configures the HTTPS options of one endpoint (Kestrel's `Action<HttpsConnectionAdapterOptions>`). */
@@ -27,9 +28,18 @@ export interface ConnectionMiddlewareContext {
   /** Creates the TLS middleware's logger (`X.Server.Https`). */
   readonly createLogger: (category: string) => Logger;
   readonly heartbeat: Heartbeat;
+  /** Aborted when the server stops; middleware releases what it holds (file watches) then. */
+  readonly signal: AbortSignal;
 }
 
-type MiddlewareEntry = { readonly kind: "plain"; readonly middleware: ConnectionMiddleware } | { readonly kind: "https"; readonly options: HttpsConnectionAdapterOptions };
+/** Middleware added with `use`, or made at start by a built-in (`useHttps`, `useConnectionLogging`). */
+type MiddlewareEntry =
+  | { readonly kind: "plain"; readonly middleware: ConnectionMiddleware }
+  | { readonly kind: "https"; readonly options: HttpsConnectionAdapterOptions }
+  | { readonly kind: "logging"; readonly category: string };
+
+/** Kestrel's `UseConnectionLogging()` category, in our naming. */
+const CONNECTION_LOGGING_CATEGORY = "X.Server.ConnectionLogging";
 
 /** Kestrel's message when `UseHttps()` finds no certificate. */
 const NO_CERTIFICATE =
@@ -70,6 +80,20 @@ export class ListenOptions {
   /** The middleware added with `use`, in order (the TLS middleware of `useHttps` is created at start). */
   get middleware(): readonly ConnectionMiddleware[] {
     return this.#entries.flatMap((e) => (e.kind === "plain" ? [e.middleware] : []));
+  }
+
+  /**
+   * Logs every byte the connection reads and writes at debug level (Kestrel's
+   * `UseConnectionLogging`): encrypted TLS records when added before
+   * `useHttps`, decrypted HTTP after it. Free when debug is off for its category.
+   *
+   * @param category the logger category, default `X.Server.ConnectionLogging`.
+   * @example
+   * options.listen("127.0.0.1", 5001, (lo) => lo.useConnectionLogging("Raw").useHttps().useConnectionLogging("Decrypted"));
+   */
+  useConnectionLogging(category = CONNECTION_LOGGING_CATEGORY): this {
+    this.#entries.push({ kind: "logging", category });
+    return this;
   }
 
   /** True once `useHttps` was called. */
@@ -123,9 +147,10 @@ export class ListenOptions {
     if (certificate !== undefined) options.serverCertificate = certificate;
     configure?.(options);
     if (options.serverCertificate === undefined && options.serverCertificateSelector === undefined) {
-      const fallback = this.serverOptions?.defaultCertificate;
-      if (fallback === undefined) throw new OptionsValidationError(NO_CERTIFICATE, "Certificate");
-      options.serverCertificate = fallback;
+      const fallback = this.serverOptions?.defaultCertificate ?? this.serverOptions?.developmentCertificate;
+      if (fallback !== undefined) options.serverCertificate = fallback;
+      // With an SNI map, entries may bring every certificate; the middleware checks that at start.
+      else if (options.sni === undefined) throw new OptionsValidationError(NO_CERTIFICATE, "Certificate");
     }
     this.#entries.push({ kind: "https", options });
     this.scheme = "https";
@@ -140,10 +165,11 @@ export class ListenOptions {
   buildMiddleware(context: ConnectionMiddlewareContext): ConnectionMiddleware[] {
     return this.#entries.map((e) => {
       if (e.kind === "plain") return e.middleware;
-      // Only HTTP/1.1 is offered: HTTP/2 is not implemented yet. Once it is,
-      // "h2" is offered first when the endpoint's protocols include Http2.
-      const alpnProtocols = ["http/1.1"];
-      return createHttpsMiddleware({ ...e.options, alpnProtocols }, context.createLogger("X.Server.Https"), context.heartbeat);
+      if (e.kind === "logging") return createConnectionLoggingMiddleware(context.createLogger(e.category));
+      // ALPN from the endpoint's protocols; the protocol handler is then chosen from the result.
+      const alpnProtocols = alpnProtocolsFor(this.protocols);
+      const services = { logger: context.createLogger("X.Server.Https"), heartbeat: context.heartbeat, signal: context.signal };
+      return createHttpsMiddleware({ ...e.options, alpnProtocols }, services);
     });
   }
 

@@ -7,6 +7,7 @@
 import { type EndPoint, ipEndPoint, OptionsValidationError, ServerLimits, unixEndPoint } from "@x/abstractions";
 import { isIP } from "node:net";
 import type { ServerCertificate } from "@x/https-sni";
+import { EndpointConfigurationLoader } from "./endpoint-configuration.js";
 import { type ConfigureHttpsOptions, ListenOptions } from "./listen-options.js";
 
 export type ConfigureListenOptions = (listenOptions: ListenOptions) => void;
@@ -42,8 +43,34 @@ export class ServerOptions {
    * (Kestrel's default certificate; hosting fills it from `Certificates:Default`).
    */
   defaultCertificate: ServerCertificate | undefined;
+  /**
+   * The development certificate (`x-dev-certs https`), used when there is no
+   * `defaultCertificate`. The host sets it in the Development environment;
+   * with it and no endpoint configured, `https://localhost:5001` is bound too.
+   */
+  developmentCertificate: ServerCertificate | undefined;
+  #configurationLoader: EndpointConfigurationLoader | undefined;
   #endpointDefaults: ConfigureListenOptions | undefined;
   #httpsDefaults: ConfigureHttpsOptions | undefined;
+
+  /**
+   * Where configuration endpoints come from, and code hooks for them by name
+   * (Kestrel's `Configure(IConfiguration)`). Without an argument the host's
+   * `Kestrel` section is kept; a section replaces it. Each call returns a new
+   * loader, and the last one is used.
+   *
+   * @example
+   * options.configure(config.getSection("Kestrel")).endpoint("Admin", (lo) => lo.use(allowOnlyLoopback));
+   */
+  configure(configuration?: unknown): EndpointConfigurationLoader {
+    this.#configurationLoader = new EndpointConfigurationLoader(configuration);
+    return this.#configurationLoader;
+  }
+
+  /** The loader of the last `configure` call, if any. */
+  get configurationLoader(): EndpointConfigurationLoader | undefined {
+    return this.#configurationLoader;
+  }
 
   /** Runs for every endpoint created after this call; the last call wins (Kestrel's ConfigureEndpointDefaults). */
   configureEndpointDefaults(configure: ConfigureListenOptions): this {

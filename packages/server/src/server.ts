@@ -31,6 +31,7 @@ import { ConnectionManager } from "./connection-manager.js";
 import { Heartbeat } from "./heartbeat.js";
 import { HttpProtocols } from "./http-protocols.js";
 import type { ListenOptions } from "./listen-options.js";
+import { createProtocolSelector } from "./protocol-selection.js";
 import { ServerOptions } from "./server-options.js";
 
 export interface ServerDependencies {
@@ -69,6 +70,8 @@ export class Server {
   #stopping: Promise<void> | null = null;
   #bound: BoundEndpoint[] = [];
   #manager: ConnectionManager | null = null;
+  /** Aborted at stop: connection middleware releases what it holds (certificate file watches). */
+  readonly #lifetime = new AbortController();
 
   constructor(options: ServerOptions = new ServerOptions(), deps: ServerDependencies = {}) {
     this.options = options;
@@ -112,7 +115,7 @@ export class Server {
         dateHeader: this.heartbeat.dateHeader,
         heartbeat: this.heartbeat,
         addServerHeader: this.options.addServerHeader,
-      disableStringReuse: this.options.disableStringReuse,
+        disableStringReuse: this.options.disableStringReuse,
         upgradedConnections: createResourceCounter(limits.maxConcurrentUpgradedConnections),
       };
       this.#manager = new ConnectionManager(limits.maxConcurrentConnections);
@@ -122,6 +125,7 @@ export class Server {
       this.#bound = await bindAll(endpoints, this.#bind, logger);
     } catch (error) {
       this.#state = ServerState.Stopped;
+      this.#lifetime.abort();
       throw error;
     }
     this.#serverAddresses.addresses.length = 0;
@@ -152,6 +156,7 @@ export class Server {
     await Promise.allSettled(this.#bound.map((b) => b.unbind()));
     const manager = this.#manager;
     if (manager === null) {
+      this.#lifetime.abort();
       this.#state = ServerState.Stopped;
       return;
     }
@@ -162,6 +167,7 @@ export class Server {
       await manager.waitForDrain(1_000);
     }
     this.heartbeat.stop();
+    this.#lifetime.abort();
     this.#state = ServerState.Stopped;
   }
 
@@ -179,8 +185,13 @@ export class Server {
     const service = this.#service!;
     const app = this.#app!;
     const scheme = lo.scheme;
-    const terminal: ConnectionDelegate = (connection) => processHttp1Connection(connection, service, app, { scheme });
-    const middleware = lo.buildMiddleware({ createLogger: (category) => this.#loggerFactory.createLogger(category), heartbeat: this.heartbeat });
+    const http1: ConnectionDelegate = (connection) => processHttp1Connection(connection, service, app, { scheme });
+    const terminal = createProtocolSelector(lo.protocols, { http1 }, this.#loggerFactory.createLogger("X.Server.Connections"));
+    const middleware = lo.buildMiddleware({
+      createLogger: (category) => this.#loggerFactory.createLogger(category),
+      heartbeat: this.heartbeat,
+      signal: this.#lifetime.signal,
+    });
     return composeConnectionMiddleware(middleware, terminal);
   }
 
