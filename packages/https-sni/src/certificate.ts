@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import * as tls from "node:tls";
@@ -129,6 +129,22 @@ export function createCertificateContext(
 }
 
 /**
+ * OpenSSL keeps one key per type in a context, so a key of another type (an
+ * EC key next to an RSA certificate) passes `createSecureContext` unnoticed;
+ * compare them explicitly.
+ */
+function checkKeyMatches(certificate: PemCertificate, source: string): void {
+  let matches: boolean;
+  try {
+    const key = createPrivateKey({ key: certificate.key, passphrase: certificate.passphrase });
+    matches = new X509Certificate(certificate.cert).checkPrivateKey(key);
+  } catch (cause) {
+    throw new CertificateError(`Invalid certificate in ${source}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+  if (!matches) throw new CertificateError(`Invalid certificate in ${source}: the private key does not belong to the certificate`);
+}
+
+/**
  * Loads a certificate from files: PFX by extension (`.pfx`, `.p12`) or by
  * content (no PEM armour), otherwise PEM with the key in `keyPath` or in the
  * same file. Validates it by building a SecureContext once.
@@ -154,6 +170,7 @@ export function loadCertificate(options: CertificateFileOptions): ServerCertific
   }
   const source = keyPath === undefined ? `'${path}'` : `'${path}' (key '${keyPath}')`;
   createCertificateContext(certificate, undefined, source);
+  if (!isPfx(certificate)) checkKeyMatches(certificate, source);
   fileSources.set(certificate, { path, keyPath, password });
   return certificate;
 }

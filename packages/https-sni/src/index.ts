@@ -27,3 +27,4 @@ export { SniOptionsSelector } from "./sni-options.js";
 export type { SniMap, SniMatch, SniOptions } from "./sni-options.js";
 export { TlsConnectionFeature, TlsHandshakeFeature } from "./tls-handshake-feature.js";
 export type { TlsConnection, TlsHandshake } from "./tls-handshake-feature.js";
+export * from "./dev-certs/index.js";

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,6 +100,12 @@ describe("loadCertificate", () => {
 
   it("throws CertificateError when the key does not belong to the certificate", () => {
     expect(() => loadCertificate({ path: join(dir, "a.crt"), keyPath: join(dir, "b.key") })).toThrow(/a\.crt/);
+  });
+
+  it("throws CertificateError when the key is of another type than the certificate's (OpenSSL alone does not notice)", () => {
+    const rsaKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" });
+    writeFileSync(join(dir, "rsa.key"), rsaKey);
+    expect(() => loadCertificate({ path: join(dir, "a.crt"), keyPath: join(dir, "rsa.key") })).toThrow(/does not belong/);
   });
 
   it("throws CertificateError for a PEM certificate without a key", () => {
