@@ -6,6 +6,7 @@
  * @module
  */
 import { ApplicationBuilder, type LoggerFactory, OptionsValidationError, type RequestDelegate, ServerAddressesFeature } from "@x/abstractions";
+import { findDevelopmentCertificate } from "@x/https-sni";
 import { Server, ServerOptions, splitUrls } from "@x/server";
 import { ApplicationLifetime } from "./application-lifetime.js";
 import { type Configuration, type ConfigurationRoot, getBoolean, getNumber } from "./configuration/index.js";
@@ -158,6 +159,11 @@ export class AppHost {
     const kestrel = this.configuration.getSection("Kestrel");
     const contentRoot = this.environment.contentRootPath;
     applyKestrelSettings(kestrel, options, logger, contentRoot);
+    if (this.environment.isDevelopment()) {
+      // Kestrel's development certificate: the fallback after Certificates:Default (x-dev-certs https creates it).
+      options.developmentCertificate = findDevelopmentCertificate();
+      if (options.developmentCertificate !== undefined) logger.debug("Using the development certificate from x-dev-certs");
+    }
     const context = this.#context();
     for (const configure of web.kestrelCallbacks) {
       if (configure.length >= 2) (configure as (c: WebHostBuilderContext, o: ServerOptions) => void)(context, options);

@@ -79,9 +79,16 @@ export class TlsServerPool {
    */
   handshake(settings: EndpointSettings, stream: Duplex, onAbort: (abort: (error: unknown) => void) => void): Promise<HandshakeOutcome> {
     const endpoint = this.#take(settings);
+    // The TLSSocket takes allowHalfOpen from the stream it wraps. During the
+    // handshake it must be off: a client that half-closes before finishing
+    // could otherwise leave the handshake waiting for the timeout. It is
+    // restored (synchronously, before any 'end' can be read) once secure.
+    const halfOpen = (stream as Duplex & { allowHalfOpen: boolean }).allowHalfOpen;
+    (stream as Duplex & { allowHalfOpen: boolean }).allowHalfOpen = false;
     return new Promise<HandshakeOutcome>((resolve) => {
       endpoint.settle = (outcome) => {
         endpoint.settle = undefined;
+        if (outcome.ok) outcome.socket.allowHalfOpen = halfOpen;
         // A socket gets one of 'secureConnection' or 'tlsClientError', once
         // (node:tls in Node 20 and 22; no other server event is listened to),
         // so the server is free for the next connection.

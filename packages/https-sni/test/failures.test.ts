@@ -121,4 +121,33 @@ describe("handshake failures", () => {
     expect(result.body).toEqual({});
     expect(failures).toEqual(["next ran"]);
   });
+
+  it("settles at once when the client leaves right after its side of the handshake (half-open transports too)", async () => {
+    // A long timeout: the failure must come from the close, not from the deadline.
+    server = await startServer({ serverCertificate: pki.a, handshakeTimeout: 60_000 });
+    const started = Date.now();
+    await new Promise<void>((resolve) => {
+      const socket = tls.connect({ host: "127.0.0.1", port: server!.port, servername: "a.test", rejectUnauthorized: false });
+      socket.on("secureConnect", () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.on("error", () => resolve());
+    });
+    await vi.waitFor(() => expect(server!.logs.some((log) => log.msg === "TLS handshake failed")).toBe(true), { timeout: 3_000 });
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it("keeps half-close after the handshake: a client that ends its side still gets the answer", async () => {
+    server = await startServer({ serverCertificate: pki.a });
+    const answer = await new Promise<string>((resolve) => {
+      const socket = tls.connect({ host: "127.0.0.1", port: server!.port, servername: "a.test", rejectUnauthorized: false, allowHalfOpen: true });
+      const chunks: Buffer[] = [];
+      socket.on("secureConnect", () => socket.end());
+      socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+      socket.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")));
+      socket.on("error", () => resolve("error"));
+    });
+    expect(JSON.parse(answer).hostName).toBe("a.test");
+  });
 });

@@ -39,7 +39,8 @@ export async function startServer(
   const middleware = createHttpsMiddleware(options, { logger: recordingLogger(logs), heartbeat, signal });
   let nextId = 0;
   const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  // allowHalfOpen as @x/transport-sockets accepts connections.
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});

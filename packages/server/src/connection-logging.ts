@@ -64,8 +64,23 @@ class LoggingStream extends Duplex {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.#inner.end();
-    callback();
+    // 'finish' (and so `end(cb)`) must mean the inner stream has taken every byte: the HTTP/1.1
+    // handler destroys a half-closed connection on it, and autoDestroy destroys the inner stream
+    // once both sides are done. Finishing early cut off writes the inner stream still held (a TLS
+    // record on its way through the logging stream below TLS).
+    const inner = this.#inner;
+    if (inner.writableFinished || inner.destroyed) {
+      callback();
+      return;
+    }
+    const done = (): void => {
+      inner.off("finish", done);
+      inner.off("close", done);
+      callback();
+    };
+    inner.on("finish", done);
+    inner.on("close", done);
+    inner.end();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
