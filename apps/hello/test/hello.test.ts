@@ -1,10 +1,16 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { request } from "undici";
+import { Agent, request } from "undici";
 import { describe, expect, it } from "vitest";
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const cwd = fileURLToPath(new URL("..", import.meta.url));
+/** The x-dev-certs bin of the installed @x/https-sni, as `pnpm exec x-dev-certs` runs it. */
+const devCertsCli = join(dirname(createRequire(import.meta.url).resolve("@x/https-sni/package.json")), "dist", "dev-certs-cli.js");
 
 function start(args: string[], env: NodeJS.ProcessEnv = {}) {
   const child = spawn(process.execPath, [main, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
@@ -58,6 +64,35 @@ describe("apps/hello", () => {
       expect(await app.exit).toBe(0);
     } finally {
       app.child.kill("SIGKILL");
+    }
+  });
+
+  it("serves HTTPS with the development certificate in Development, as its README says", async () => {
+    const home = mkdtempSync(join(tmpdir(), "x-hello-devcert-"));
+    try {
+      const created = spawnSync(process.execPath, [devCertsCli, "https"], { env: { ...process.env, X_DEV_CERTS_HOME: home }, encoding: "utf8", timeout: 60_000 });
+      expect(created.status, created.stderr).toBe(0);
+      const check = spawnSync(process.execPath, [devCertsCli, "https", "--check"], { env: { ...process.env, X_DEV_CERTS_HOME: home }, encoding: "utf8", timeout: 30_000 });
+      expect(check.status, check.stderr).toBe(0);
+      const app = start(["--urls", "https://127.0.0.1:0"], { ASPNETCORE_ENVIRONMENT: "Development", X_DEV_CERTS_HOME: home });
+      try {
+        const [url] = await app.urls(1);
+        expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+        // Trust only the development certificate, and check it names 127.0.0.1.
+        const dispatcher = new Agent({ connect: { ca: readFileSync(join(home, "localhost.pem")) } });
+        try {
+          const res = await request(`${url}/`, { dispatcher });
+          expect(await res.body.text()).toBe("Hello, World!");
+        } finally {
+          await dispatcher.close();
+        }
+        app.child.kill("SIGTERM");
+        expect(await app.exit).toBe(0);
+      } finally {
+        app.child.kill("SIGKILL");
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });
