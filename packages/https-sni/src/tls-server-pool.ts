@@ -82,12 +82,14 @@ export class TlsServerPool {
     // The TLSSocket takes allowHalfOpen from the stream it wraps. During the
     // handshake it must be off: a client that half-closes before finishing
     // could otherwise leave the handshake waiting for the timeout. It is
-    // restored (synchronously, before any 'end' can be read) once secure.
+    // restored on both (synchronously, before any 'end' can be read) once
+    // secure: a stream under TLS (connection logging) must stay half-open too.
     const halfOpen = (stream as Duplex & { allowHalfOpen: boolean }).allowHalfOpen;
     (stream as Duplex & { allowHalfOpen: boolean }).allowHalfOpen = false;
     return new Promise<HandshakeOutcome>((resolve) => {
       endpoint.settle = (outcome) => {
         endpoint.settle = undefined;
+        (stream as Duplex & { allowHalfOpen: boolean }).allowHalfOpen = halfOpen;
         if (outcome.ok) outcome.socket.allowHalfOpen = halfOpen;
         // A socket gets one of 'secureConnection' or 'tlsClientError', once
         // (node:tls in Node 20 and 22; no other server event is listened to),
