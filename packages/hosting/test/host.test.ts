@@ -109,6 +109,23 @@ describe("URLs", () => {
     expect(host.server!.features.get(ServerAddressesFeature)!.addresses).toEqual(host.server!.addresses);
   });
 
+  it("binds configuration endpoints and code endpoints together, instead of the URLs; endpoint names are case-insensitive", async () => {
+    const dir = await root({ "appsettings.json": { Kestrel: { Endpoints: { Web: { Url: "http://127.0.0.1:0" } } } } });
+    const { host } = build(["--urls", "http://[::1]:0"], { Kestrel__Endpoints__WEB__Protocols: "Http1" }, dir, (web) =>
+      hello(web).configureKestrel((options: ServerOptions) => {
+        options.listen("127.0.0.1", 0);
+      }),
+    );
+    await host.start();
+    const addresses = host.server!.addresses;
+    // One endpoint from configuration ("Web" and "WEB" are the same), one from code; the URL is not bound.
+    expect(addresses).toHaveLength(2);
+    for (const url of addresses) {
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(await (await request(`${url}/`)).body.text()).toBe("hi");
+    }
+  });
+
   it("binds Kestrel:Endpoints from environment variables instead of the URLs", async () => {
     const port = await freePort();
     const dir = await root();
