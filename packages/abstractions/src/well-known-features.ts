@@ -86,3 +86,9 @@ export interface HttpRequestBodyDetection {
   readonly canHaveBody: boolean;
 }
 export const HttpRequestBodyDetectionFeature = featureKey<HttpRequestBodyDetection>("HttpRequestBodyDetection");
+
+/** `IHttpResetFeature`: resets an HTTP/2 stream with an error code (RFC 9113 §6.4). */
+export interface HttpReset {
+  reset(errorCode: number): void;
+}
+export const HttpResetFeature = featureKey<HttpReset>("HttpReset");

@@ -9,3 +9,6 @@ export { Http1Connection, processHttp1Connection } from "./connection.js";
 export type { Http1ConnectionOptions } from "./connection.js";
 export { Http1ParseError, RejectionReason } from "./errors.js";
 export { normalizePath, removeDotSegments } from "./path.js";
+// The request-body queue is protocol-neutral; @x/http2 reuses it for stream bodies.
+export { emptyBody, Http1RequestBody } from "./request-body.js";
+export type { BodyOwner } from "./request-body.js";

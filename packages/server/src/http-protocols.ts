@@ -18,11 +18,8 @@ export function parseHttpProtocols(value: string, key = "Protocols"): HttpProtoc
   throw new OptionsValidationError(`'${value}' is not a valid value for ${key}; use Http1, Http2 or Http1AndHttp2`, key);
 }
 
-/**
- * Whether this build of the server speaks HTTP/2. Until `@x/http2` is wired
- * in, HTTP/2 is never offered, so clients fall back to HTTP/1.1.
- */
-export const HTTP2_AVAILABLE = false;
+/** Whether this build of the server speaks HTTP/2 (`@x/http2`). */
+export const HTTP2_AVAILABLE = true;
 
 /**
  * The ALPN protocol ids (RFC 7301) to offer for `protocols`, most preferred

@@ -25,11 +25,11 @@ import {
   DecrementConcurrentConnectionCountFeature,
 } from "@x/abstractions";
 import { processHttp1Connection } from "@x/http1";
+import { processHttp2Connection } from "@x/http2";
 import { SocketTransportFactory } from "@x/transport-sockets";
 import { bindAll, type BindEndPoint, type BoundEndpoint, resolveListenOptions } from "./address-binder.js";
 import { ConnectionManager } from "./connection-manager.js";
 import { Heartbeat } from "./heartbeat.js";
-import { HttpProtocols } from "./http-protocols.js";
 import type { ListenOptions } from "./listen-options.js";
 import { createProtocolSelector } from "./protocol-selection.js";
 import { ServerOptions } from "./server-options.js";
@@ -179,14 +179,17 @@ export class Server {
 
   /** Connection middleware of the endpoint, then the protocol handler. */
   #buildPipeline(lo: ListenOptions): ConnectionDelegate {
-    if (lo.protocols === HttpProtocols.Http2) {
-      throw new OptionsValidationError(`Endpoint ${lo.toUrl()} is configured for HTTP/2 only, which this server does not support yet`, "Protocols");
-    }
     const service = this.#service!;
     const app = this.#app!;
     const scheme = lo.scheme;
     const http1: ConnectionDelegate = (connection) => processHttp1Connection(connection, service, app, { scheme });
-    const terminal = createProtocolSelector(lo.protocols, { http1 }, this.#loggerFactory.createLogger("X.Server.Connections"));
+    const http2: ConnectionDelegate = (connection) => processHttp2Connection(connection, service, app, { scheme });
+    const terminal = createProtocolSelector(
+      lo.protocols,
+      { http1, http2 },
+      this.#loggerFactory.createLogger("X.Server.Connections"),
+      service.limits.requestHeadersTimeout,
+    );
     const middleware = lo.buildMiddleware({
       createLogger: (category) => this.#loggerFactory.createLogger(category),
       heartbeat: this.heartbeat,

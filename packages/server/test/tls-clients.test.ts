@@ -6,6 +6,7 @@
  *
  * Tests needing a tool that is missing are skipped with a printed reason.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -202,7 +203,9 @@ describe("SNI certificate selection, seen by curl", () => {
     async () => {
       for (const name of ["a.test", "b.test", "x.wild.test"]) {
         const body = okBody(await curl(name, port.sni));
-        expect(body).toMatchObject({ scheme: "https", hostName: name, alpn: "http/1.1" });
+        expect(body).toMatchObject({ scheme: "https", hostName: name });
+        // curl offers h2 when built with nghttp2, and the endpoint (Http1AndHttp2) prefers it.
+        expect(["h2", "http/1.1"]).toContain(body.alpn);
         expect(["TLSv1.2", "TLSv1.3"]).toContain(body.protocol);
         expect(body.cipherName).toBeTruthy();
       }
@@ -346,12 +349,15 @@ describe("TLS versions", () => {
 
 describe("ALPN", () => {
   it.skipIf(noOpenssl)(
-    "-alpn http/1.1 and -alpn h2,http/1.1 negotiate http/1.1; no -alpn negotiates nothing and still completes",
+    "-alpn http/1.1 negotiates http/1.1; h2,http/1.1 and h2 alone negotiate h2 (the server's preference); no -alpn negotiates nothing and still completes",
     async () => {
-      for (const offer of ["http/1.1", "h2,http/1.1"]) {
+      const http1 = await sclient(port.sni, "a.test", ["-alpn", "http/1.1"]);
+      expectHandshake(http1);
+      expect(http1.stdout).toMatch(/^ALPN protocol: http\/1\.1$/m);
+      for (const offer of ["h2,http/1.1", "http/1.1,h2", "h2"]) {
         const result = await sclient(port.sni, "a.test", ["-alpn", offer]);
         expectHandshake(result);
-        expect(result.stdout).toMatch(/^ALPN protocol: http\/1\.1$/m);
+        expect(result.stdout).toMatch(/^ALPN protocol: h2$/m);
       }
       const none = await sclient(port.sni, "a.test");
       expectHandshake(none);
@@ -361,12 +367,23 @@ describe("ALPN", () => {
   );
 
   it.skipIf(noOpenssl)(
-    "-alpn h2 alone: no ALPN protocol; the server refuses with no_application_protocol (RFC 7301 §3.2), as it offers only http/1.1",
+    "a protocol the server does not speak: no ALPN protocol, and the server refuses with no_application_protocol (RFC 7301 §3.2)",
     async () => {
-      const result = await sclient(port.sni, "a.test", ["-alpn", "h2"]);
+      const result = await sclient(port.sni, "a.test", ["-alpn", "spdy/3"]);
       expect(result.stdout).toMatch(/^No ALPN negotiated$/m);
       expect(result.alpn).toBeNull();
       expectRefused(result, /no application protocol|SSL alert number 120/);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it.skipIf(noCurl)(
+    "curl --http2 is served over HTTP/2, with h2 negotiated",
+    async () => {
+      const features = spawnSync("curl", ["--version"], { encoding: "utf8" }).stdout ?? "";
+      const body = okBody(await curl("a.test", port.sni, ["--http2"]));
+      // A curl built without nghttp2 cannot offer h2 and falls back to HTTP/1.1.
+      expect(body.alpn).toBe(/\bHTTP2\b/.test(features) ? "h2" : "http/1.1");
     },
     TEST_TIMEOUT,
   );
@@ -388,7 +405,8 @@ describe("client certificates", () => {
   // RequireCertificate refuses in the handshake with a TLS alert (certificate_required,
   // unknown_ca); curl reports it during the handshake (35, TLS 1.2) or, in TLS 1.3 where
   // the client finishes first, as an empty reply / failed read (52, 56).
-  const closedCodes = [35, 52, 56];
+  // Over h2 (curl offers it first) the same close reads as an HTTP/2 framing or stream error (16, 92).
+  const closedCodes = [16, 35, 52, 56, 92];
 
   it.skipIf(noCurl)(
     "RequireCertificate: none → no response; the CA-signed one → 200 with its subject; a stranger's → no response",

@@ -1,0 +1,887 @@
+/**
+ * One HTTP/2 connection (RFC 9113), server side: the preface and SETTINGS
+ * exchange (§3.4, §6.5), frame dispatch, header blocks with CONTINUATION
+ * (§6.10), stream states and limits (§5.1), flow control in both directions
+ * (§6.9), PING, GOAWAY and graceful shutdown (§6.8), and the hardening
+ * against the known floods (rapid reset, CONTINUATION, control frames, empty
+ * frames, zero-window stalls). Each request stream is an `Http2Stream`
+ * handed to the application.
+ *
+ * @module
+ */
+import type { Duplex } from "node:stream";
+import {
+  BadHttpRequestError,
+  type ConnectionContext,
+  type ConnectionInfo,
+  type FeatureCollection,
+  type HeartbeatHandler,
+  type Logger,
+  type RequestDelegate,
+  type ServiceContext,
+} from "@x/abstractions";
+import { FrameReader } from "./frame-reader.js";
+import {
+  parseContinuation,
+  parseData,
+  parseGoAway,
+  parseHeaders,
+  parsePing,
+  parsePriority,
+  parseRstStream,
+  parseSettings,
+  parseWindowUpdate,
+  SelfDependentHeadersError,
+} from "./frame-parsers.js";
+import {
+  CONNECTION_PREFACE,
+  DEFAULT_WINDOW_SIZE,
+  ErrorCode,
+  type Frame,
+  FrameType,
+  Http2ConnectionError,
+  Http2StreamError,
+  MAX_WINDOW_SIZE,
+  SettingId,
+} from "./frame-types.js";
+import { goAwayFrame, headersFrames, pingFrame, rstStreamFrame, settingsAck, settingsFrame, windowUpdateFrame } from "./frame-writer.js";
+import { type HeaderField, HeaderListTooLargeError, HpackDecoder, HpackEncoder } from "./hpack.js";
+import { OutputScheduler } from "./output-scheduler.js";
+import { readRequestHead, readTrailers } from "./request-headers.js";
+import { Http2Stream, type StreamOwner } from "./stream.js";
+
+export interface Http2ConnectionOptions {
+  /** `https` when the connection came through TLS. */
+  readonly scheme?: "http" | "https";
+}
+
+/** A header block being received: HEADERS then CONTINUATION frames until END_HEADERS. */
+interface OpenHeaderBlock {
+  readonly streamId: number;
+  readonly endStream: boolean;
+  readonly fragments: Buffer[];
+  size: number;
+  /** A stream error found in the HEADERS frame; raised once the block is decoded, to keep HPACK in step. */
+  readonly streamError: Http2StreamError | null;
+}
+
+/** Frames that cost the server work but carry nothing, per heartbeat tick, before the connection is closed. */
+const MAX_UNPRODUCTIVE_FRAMES_PER_TICK = 10_000;
+/** ENHANCE_YOUR_CALM stream resets per tick before the whole connection is closed (rapid reset). */
+const MAX_CALM_RESETS_PER_TICK = 10;
+/** Socket backlog (bytes) beyond which control-frame ACKs are no longer owed: the client is not reading. */
+const MAX_OWED_ACK_BACKLOG = 1024 * 1024;
+/** How many recently closed stream ids are remembered, to ignore frames that crossed our RST_STREAM. */
+const RECENTLY_CLOSED = 256;
+const NO_HEADER_BLOCK = null;
+
+export class Http2Connection implements HeartbeatHandler, StreamOwner {
+  readonly #connection: ConnectionContext;
+  readonly #socket: Duplex;
+  readonly #service: ServiceContext;
+  readonly #app: RequestDelegate;
+  readonly #logger: Logger;
+  readonly #reader: FrameReader;
+  readonly #decoder: HpackDecoder;
+  readonly #encoder = new HpackEncoder();
+  readonly #output: OutputScheduler;
+  readonly #streams = new Map<number, Http2Stream>();
+  readonly #recentlyClosed: number[] = [];
+  readonly scheme: string;
+  #connectionInfo: ConnectionInfo | null = null;
+  #prefaceBuffer: Buffer | null = Buffer.alloc(0);
+  #settingsReceived = false;
+  #headerBlock: OpenHeaderBlock | null = NO_HEADER_BLOCK;
+  #lastStreamId = 0;
+  #peerInitialWindow = DEFAULT_WINDOW_SIZE;
+  #receiveWindow: number;
+  #unackedConnectionBytes = 0;
+  #goAwaySent = false;
+  /** The client half-closed: no new streams, finish what runs, then close. */
+  #peerEnded = false;
+  #closed = false;
+  #resolveDone!: () => void;
+  readonly #done = new Promise<void>((resolve) => {
+    this.#resolveDone = resolve;
+  });
+  // Timeouts, as deadlines checked on heartbeat ticks.
+  #idleSince: number;
+  #headersDeadline: number | null;
+  #lastFrameAt: number;
+  #pingSentAt: number | null = null;
+  // Flood accounting, reset every tick.
+  #unproductiveFrames = 0;
+  #calmResets = 0;
+  // Data rates.
+  #stallMs = 0;
+  #stallSentAtStart = 0;
+  #readWaitMs = 0;
+  #readBytesAtStart = 0;
+  #receivedBodyBytes = 0;
+  #lastTick: number;
+
+  constructor(connection: ConnectionContext, service: ServiceContext, app: RequestDelegate, options: Http2ConnectionOptions = {}) {
+    this.#connection = connection;
+    this.#socket = connection.transport;
+    this.#service = service;
+    this.#app = app;
+    this.#logger = service.loggerFactory.createLogger("X.Server.Http2");
+    this.scheme = options.scheme ?? "http";
+    const h2 = service.limits.http2;
+    this.#reader = new FrameReader(h2.maxFrameSize);
+    this.#decoder = new HpackDecoder({
+      tableSize: h2.headerTableSize,
+      maxHeaderListSize: service.limits.maxRequestHeadersTotalSize,
+      maxFieldSize: h2.maxRequestHeaderFieldSize,
+    });
+    this.#receiveWindow = h2.initialConnectionWindowSize;
+    this.#output = new OutputScheduler(this.#socket, DEFAULT_WINDOW_SIZE, service.limits.maxResponseBufferSize);
+    this.#output.onStreamEnded = (stream) => this.#onServerEnd(stream as Http2Stream);
+    const now = service.heartbeat.now;
+    this.#idleSince = now;
+    this.#lastFrameAt = now;
+    this.#lastTick = now;
+    // The preface and the client's first SETTINGS must arrive within the request headers timeout.
+    this.#headersDeadline = now + service.limits.requestHeadersTimeout;
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  /** Runs the connection; resolves once it is closed. */
+  process(): Promise<void> {
+    const socket = this.#socket;
+    if (socket.destroyed) return Promise.resolve();
+    this.#service.heartbeat.add(this);
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    socket.on("end", () => this.#onPeerEnd());
+    socket.on("error", (error) => {
+      this.#logger.debug({ connectionId: this.#connection.id, err: error }, "HTTP/2 connection error");
+    });
+    socket.on("close", () => this.#onClosed());
+    this.#connection.onCloseRequested(() => this.#startGracefulClose());
+    this.#sendInitialSettings();
+    return this.#done;
+  }
+
+  #sendInitialSettings(): void {
+    const limits = this.#service.limits;
+    const h2 = limits.http2;
+    const settings: Array<[number, number]> = [
+      [SettingId.HEADER_TABLE_SIZE, h2.headerTableSize],
+      [SettingId.MAX_CONCURRENT_STREAMS, h2.maxStreamsPerConnection],
+      [SettingId.INITIAL_WINDOW_SIZE, h2.initialStreamWindowSize],
+      [SettingId.MAX_FRAME_SIZE, h2.maxFrameSize],
+      [SettingId.MAX_HEADER_LIST_SIZE, limits.maxRequestHeadersTotalSize],
+    ];
+    this.#socket.cork();
+    this.#socket.write(settingsFrame(settings));
+    const increment = h2.initialConnectionWindowSize - DEFAULT_WINDOW_SIZE;
+    if (increment > 0) this.#socket.write(windowUpdateFrame(0, increment));
+    process.nextTick(() => this.#socket.uncork());
+  }
+
+  /** GOAWAY with the last stream we will process; in-flight streams finish, then the connection closes (§6.8). */
+  #startGracefulClose(): void {
+    if (this.#closed) return;
+    this.#sendGoAway(ErrorCode.NO_ERROR);
+    this.#closeIfDrained();
+  }
+
+  #sendGoAway(code: number, debug?: string): void {
+    if (this.#goAwaySent || this.#socket.destroyed) return;
+    this.#goAwaySent = true;
+    this.#socket.write(goAwayFrame(this.#lastStreamId, code, debug === undefined ? undefined : Buffer.from(debug)));
+  }
+
+  /** A connection error (§5.4.1): GOAWAY with the code, then close. */
+  #connectionError(error: Http2ConnectionError): void {
+    this.#logger.debug({ connectionId: this.#connection.id, code: error.code, reason: error.message }, "HTTP/2 connection error; sending GOAWAY");
+    this.#sendGoAway(error.code);
+    this.#close();
+  }
+
+  #closeIfDrained(): void {
+    if ((this.#goAwaySent || this.#peerEnded) && this.#streams.size === 0 && this.#headerBlock === null) this.#close();
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#service.heartbeat.remove(this);
+    for (const stream of this.#streams.values()) stream.markAborted();
+    const socket = this.#socket;
+    // Half-close after the GOAWAY so the client reads it, then let the socket finish.
+    if (!socket.destroyed) socket.end(() => this.#connection.abort());
+    setTimeout(() => this.#connection.abort(), 1_000).unref();
+  }
+
+  #onPeerEnd(): void {
+    // The client will send nothing more: streams waiting for input can never complete.
+    for (const stream of this.#streams.values()) {
+      if (!stream.clientDone) stream.markAborted();
+    }
+    this.#peerEnded = true;
+    this.#headerBlock = null;
+    this.#closeIfDrained();
+  }
+
+  #onClosed(): void {
+    this.#closed = true;
+    this.#service.heartbeat.remove(this);
+    for (const stream of this.#streams.values()) stream.markAborted();
+    this.#resolveDone();
+  }
+
+  // ---- input -------------------------------------------------------------------------------
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed) return;
+    this.#lastFrameAt = this.#service.heartbeat.now;
+    this.#pingSentAt = null;
+    const socket = this.#socket;
+    socket.cork();
+    try {
+      if (this.#prefaceBuffer !== null) {
+        const rest = this.#readPreface(chunk);
+        if (rest === null) return;
+        chunk = rest;
+      }
+      this.#reader.push(chunk);
+      for (let frame = this.#reader.next(); frame !== null && !this.#closed; frame = this.#reader.next()) {
+        this.#onFrame(frame);
+      }
+    } catch (error) {
+      if (error instanceof Http2ConnectionError) this.#connectionError(error);
+      else {
+        this.#logger.error({ connectionId: this.#connection.id, err: error }, "Unexpected error in the HTTP/2 connection");
+        this.#connectionError(new Http2ConnectionError(ErrorCode.INTERNAL_ERROR, "internal error"));
+      }
+    } finally {
+      socket.uncork();
+    }
+  }
+
+  /** §3.4: the 24-byte client preface. @returns the bytes after it, or null while incomplete. */
+  #readPreface(chunk: Buffer): Buffer | null {
+    const buffered = Buffer.concat([this.#prefaceBuffer!, chunk]);
+    const n = Math.min(buffered.length, CONNECTION_PREFACE.length);
+    if (!buffered.subarray(0, n).equals(CONNECTION_PREFACE.subarray(0, n))) {
+      throw new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, "invalid connection preface");
+    }
+    if (buffered.length < CONNECTION_PREFACE.length) {
+      this.#prefaceBuffer = buffered;
+      return null;
+    }
+    this.#prefaceBuffer = null;
+    return buffered.subarray(CONNECTION_PREFACE.length);
+  }
+
+  #onFrame(frame: Frame): void {
+    // §3.4: the first frame after the preface is SETTINGS.
+    if (!this.#settingsReceived && frame.type !== FrameType.SETTINGS) {
+      throw new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, "the first frame must be SETTINGS");
+    }
+    // §6.10: inside a header block only CONTINUATION for the same stream may arrive.
+    if (this.#headerBlock !== null && (frame.type !== FrameType.CONTINUATION || frame.streamId !== this.#headerBlock.streamId)) {
+      throw new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, "expected CONTINUATION");
+    }
+    try {
+      switch (frame.type) {
+        case FrameType.DATA:
+          this.#onDataFrame(frame);
+          return;
+        case FrameType.HEADERS:
+          this.#onHeadersFrame(frame);
+          return;
+        case FrameType.CONTINUATION:
+          this.#onContinuation(frame);
+          return;
+        case FrameType.PRIORITY:
+          // Prioritisation is deprecated (RFC 9113 §5.3.2); the frame is only validated.
+          parsePriority(frame);
+          this.#countUnproductive();
+          return;
+        case FrameType.RST_STREAM:
+          this.#onRstStream(frame);
+          return;
+        case FrameType.SETTINGS:
+          this.#onSettings(frame);
+          return;
+        case FrameType.PUSH_PROMISE:
+          // §8.4: a client cannot push.
+          throw new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
+        case FrameType.PING:
+          this.#onPing(frame);
+          return;
+        case FrameType.GOAWAY:
+          this.#onGoAway(frame);
+          return;
+        case FrameType.WINDOW_UPDATE:
+          this.#onWindowUpdate(frame);
+          return;
+        default:
+          // §4.1: unknown frame types are ignored.
+          this.#countUnproductive();
+          return;
+      }
+    } catch (error) {
+      if (error instanceof Http2StreamError) this.#streamError(error);
+      else throw error;
+    }
+  }
+
+  /** Frames that do nothing useful; a flood of them closes the connection. */
+  #countUnproductive(): void {
+    if (++this.#unproductiveFrames > MAX_UNPRODUCTIVE_FRAMES_PER_TICK) {
+      throw new Http2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many frames without content");
+    }
+  }
+
+  /** An ACK we must write; a client that floods them without reading is cut off. */
+  #owedAck(): void {
+    this.#countUnproductive();
+    if (this.#socket.writableLength > MAX_OWED_ACK_BACKLOG) {
+      throw new Http2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "control frames flood: the client does not read its ACKs");
+    }
+  }
+
+  #onSettings(frame: Frame): void {
+    const { ack, settings } = parseSettings(frame);
+    if (ack) return;
+    if (!this.#settingsReceived) {
+      // The preface is complete: its deadline ends here.
+      this.#settingsReceived = true;
+      this.#headersDeadline = null;
+    }
+    this.#owedAck();
+    for (const [id, value] of settings) {
+      switch (id) {
+        case SettingId.HEADER_TABLE_SIZE:
+          this.#encoder.setMaxTableSize(Math.min(value, 4096));
+          break;
+        case SettingId.INITIAL_WINDOW_SIZE: {
+          // §6.9.2: the change applies to every open stream's window, which may go negative.
+          const delta = value - this.#peerInitialWindow;
+          this.#peerInitialWindow = value;
+          for (const stream of this.#streams.values()) {
+            stream.sendWindow += delta;
+            if (stream.sendWindow > MAX_WINDOW_SIZE) throw new Http2ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
+          }
+          break;
+        }
+        case SettingId.MAX_FRAME_SIZE:
+          this.#output.maxFrameSize = value;
+          break;
+        default:
+          // ENABLE_PUSH (we never push), MAX_CONCURRENT_STREAMS (we open none), others: nothing to do.
+          break;
+      }
+    }
+    this.#socket.write(settingsAck());
+    this.#output.flush();
+  }
+
+  #onPing(frame: Frame): void {
+    const { ack, opaque } = parsePing(frame);
+    if (ack) {
+      this.#pingSentAt = null;
+      return;
+    }
+    this.#owedAck();
+    this.#socket.write(pingFrame(opaque, true));
+  }
+
+  #onGoAway(frame: Frame): void {
+    const { errorCode } = parseGoAway(frame);
+    this.#logger.debug({ connectionId: this.#connection.id, errorCode }, "GOAWAY received");
+    // The client opens no more streams; finish those in flight.
+    this.#startGracefulClose();
+  }
+
+  #onWindowUpdate(frame: Frame): void {
+    const increment = parseWindowUpdate(frame);
+    if (frame.streamId === 0) {
+      if (this.#output.connectionWindow + increment > MAX_WINDOW_SIZE) throw new Http2ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window overflow");
+      this.#output.connectionWindow += increment;
+    } else {
+      this.#checkNotIdle(frame.streamId, "WINDOW_UPDATE");
+      const stream = this.#streams.get(frame.streamId);
+      if (stream === undefined) return;
+      if (stream.sendWindow + increment > MAX_WINDOW_SIZE) throw new Http2StreamError(frame.streamId, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
+      stream.sendWindow += increment;
+    }
+    this.#output.flush();
+  }
+
+  #onRstStream(frame: Frame): void {
+    const code = parseRstStream(frame);
+    this.#checkNotIdle(frame.streamId, "RST_STREAM");
+    const stream = this.#streams.get(frame.streamId);
+    if (stream === undefined) return;
+    this.#logger.debug({ connectionId: this.#connection.id, streamId: stream.id, code }, "Stream reset by the client");
+    stream.clientDone = true;
+    stream.serverDone = true;
+    this.#output.discard(stream);
+    stream.markAborted();
+    this.#retire(stream);
+  }
+
+  /** §5.1: frames other than HEADERS and PRIORITY on an idle stream are a connection error. */
+  #checkNotIdle(streamId: number, what: string): void {
+    if (streamId > this.#lastStreamId) throw new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, `${what} on an idle stream`);
+  }
+
+  #wasRecentlyClosed(streamId: number): boolean {
+    return this.#recentlyClosed.includes(streamId);
+  }
+
+  // ---- headers -----------------------------------------------------------------------------
+
+  #onHeadersFrame(frame: Frame): void {
+    let info: ReturnType<typeof parseHeaders>;
+    let streamError: Http2StreamError | null = null;
+    try {
+      info = parseHeaders(frame);
+    } catch (error) {
+      if (!(error instanceof SelfDependentHeadersError)) throw error;
+      // §5.3.1: a stream depending on itself is a stream error, but its block still has to be decoded.
+      info = error.headers;
+      streamError = error;
+    }
+    const { fragment, endStream, endHeaders } = info;
+    const block: OpenHeaderBlock = { streamId: frame.streamId, endStream, fragments: [Buffer.from(fragment)], size: fragment.length, streamError };
+    this.#checkBlockSize(block);
+    if (!endHeaders) {
+      if (fragment.length === 0) this.#countUnproductive();
+      this.#headerBlock = block;
+      this.#headersDeadline ??= this.#service.heartbeat.now + this.#service.limits.requestHeadersTimeout;
+      return;
+    }
+    this.#onHeaderBlock(block);
+  }
+
+  #onContinuation(frame: Frame): void {
+    if (this.#headerBlock === null) throw new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, "CONTINUATION without HEADERS");
+    const { fragment, endHeaders } = parseContinuation(frame);
+    const block = this.#headerBlock;
+    block.fragments.push(Buffer.from(fragment));
+    block.size += fragment.length;
+    this.#checkBlockSize(block);
+    if (!endHeaders) {
+      if (fragment.length === 0) this.#countUnproductive();
+      return;
+    }
+    this.#headerBlock = null;
+    this.#onHeaderBlock(block);
+  }
+
+  /** CONTINUATION flood: a compressed block over twice the header limit closes the connection. */
+  #checkBlockSize(block: OpenHeaderBlock): void {
+    if (block.size > 2 * this.#service.limits.maxRequestHeadersTotalSize) {
+      throw new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, "header block too large");
+    }
+  }
+
+  #onHeaderBlock(block: OpenHeaderBlock): void {
+    this.#headersDeadline = null;
+    const data = block.fragments.length === 1 ? block.fragments[0]! : Buffer.concat(block.fragments);
+    const id = block.streamId;
+    const existing = this.#streams.get(id);
+    // Every block is decoded, even one for a stream we ignore: HPACK state is per connection.
+    let fields: HeaderField[];
+    let tooLarge = false;
+    try {
+      fields = this.#decoder.decode(data);
+    } catch (error) {
+      if (!(error instanceof HeaderListTooLargeError)) throw error;
+      fields = [];
+      tooLarge = true;
+    }
+    if (block.streamError !== null) {
+      if (existing === undefined && id > this.#lastStreamId) this.#lastStreamId = id;
+      throw block.streamError;
+    }
+    if (existing !== undefined) {
+      this.#onTrailers(existing, block, fields, tooLarge);
+      return;
+    }
+    if (id <= this.#lastStreamId) {
+      if (this.#wasRecentlyClosed(id)) return;
+      throw new Http2ConnectionError(ErrorCode.STREAM_CLOSED, "HEADERS on a closed stream");
+    }
+    // §5.1.1: client streams are odd and increasing.
+    if (id % 2 === 0) throw new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, "even stream id from the client");
+    this.#lastStreamId = id;
+    if (this.#goAwaySent) {
+      // §6.8: streams after our GOAWAY are not processed.
+      this.#rememberClosed(id);
+      return;
+    }
+    this.#openStream(id, block.endStream, fields, tooLarge);
+  }
+
+  #openStream(id: number, endStream: boolean, fields: HeaderField[], tooLarge: boolean): void {
+    const limits = this.#service.limits;
+    const max = limits.http2.maxStreamsPerConnection;
+    let clientActive = 0;
+    let appActive = 0;
+    for (const s of this.#streams.values()) {
+      if (!s.clientDone) clientActive++;
+      if (!s.appDone) appActive++;
+    }
+    // Rapid reset (CVE-2023-44487): streams the client reset still count while their app
+    // runs; past twice the limit the new stream is refused with ENHANCE_YOUR_CALM.
+    if (appActive >= 2 * max) {
+      this.#sendRst(id, ErrorCode.ENHANCE_YOUR_CALM);
+      if (++this.#calmResets > MAX_CALM_RESETS_PER_TICK) {
+        throw new Http2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many streams reset by the client while their requests still run");
+      }
+      return;
+    }
+    if (clientActive >= max) {
+      this.#sendRst(id, ErrorCode.REFUSED_STREAM);
+      return;
+    }
+    if (tooLarge || fields.length > limits.maxRequestHeaderCount) {
+      this.#rejectWithStatus(id, endStream, 431);
+      return;
+    }
+    const head = readRequestHead(id, fields);
+    if (head.contentLength !== null && endStream && head.contentLength !== 0) {
+      throw new Http2StreamError(id, ErrorCode.PROTOCOL_ERROR, "content-length without content");
+    }
+    const maxBody = limits.maxRequestBodySize;
+    if (maxBody !== null && head.contentLength !== null && head.contentLength > maxBody) {
+      this.#rejectWithStatus(id, endStream, 413);
+      return;
+    }
+    const stream = new Http2Stream(this, id, head, endStream, { send: this.#peerInitialWindow, receive: limits.http2.initialStreamWindowSize }, maxBody);
+    this.#streams.set(id, stream);
+    this.#idleSince = Number.POSITIVE_INFINITY;
+    void this.#runApp(stream);
+  }
+
+  /** Answers a request that is not passed to the app (431, 413) and ends the stream. */
+  #rejectWithStatus(id: number, endStream: boolean, status: number): void {
+    const block = this.#encoder.encode([
+      { name: ":status", value: String(status) },
+      { name: "content-length", value: "0" },
+      { name: "date", value: this.dateHeader },
+    ]);
+    for (const buffer of headersFrames(id, block, true, this.#output.maxFrameSize)) this.#socket.write(buffer);
+    // §8.1: a response before the request is complete is followed by RST_STREAM NO_ERROR.
+    if (!endStream) this.#socket.write(rstStreamFrame(id, ErrorCode.NO_ERROR));
+    this.#rememberClosed(id);
+  }
+
+  #onTrailers(stream: Http2Stream, block: OpenHeaderBlock, fields: HeaderField[], tooLarge: boolean): void {
+    if (stream.clientDone) throw new Http2StreamError(stream.id, ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM");
+    // §8.1: trailers end the stream.
+    if (!block.endStream) throw new Http2StreamError(stream.id, ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
+    if (tooLarge) throw new Http2StreamError(stream.id, ErrorCode.PROTOCOL_ERROR, "trailers too large");
+    const trailers = readTrailers(stream.id, fields);
+    this.#endClientSide(stream, trailers);
+  }
+
+  /** The client finished sending: checks content-length (§8.1.1) and ends the body. */
+  #endClientSide(stream: Http2Stream, trailers: import("@x/abstractions").HeaderMap | null): void {
+    const declared = stream.request.contentLength;
+    if (declared !== null && declared !== stream.receivedBodyBytes) {
+      throw new Http2StreamError(stream.id, ErrorCode.PROTOCOL_ERROR, "content-length does not match the DATA received");
+    }
+    stream.endBody(trailers);
+    this.#maybeRetire(stream);
+  }
+
+  // ---- data --------------------------------------------------------------------------------
+
+  #onDataFrame(frame: Frame): void {
+    const { data, endStream, flowControlledLength } = parseData(frame);
+    const id = frame.streamId;
+    // §6.9.1: the connection window counts every DATA frame, whatever its stream's state.
+    if (flowControlledLength > this.#receiveWindow) throw new Http2ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window exceeded");
+    this.#receiveWindow -= flowControlledLength;
+    const stream = this.#streams.get(id);
+    if (stream === undefined || stream.clientDone) {
+      this.#checkNotIdle(id, "DATA");
+      // Not for an app: give the bytes back to the connection window at once.
+      this.#creditConnection(flowControlledLength, true);
+      // Frames that crossed our RST_STREAM are expected (§5.4.2); others are a stream error (§5.1).
+      if (stream === undefined ? this.#wasRecentlyClosed(id) : stream.serverDone) return;
+      throw new Http2StreamError(id, ErrorCode.STREAM_CLOSED, "DATA on a closed stream");
+    }
+    if (flowControlledLength > stream.receiveWindow) throw new Http2StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window exceeded");
+    stream.receiveWindow -= flowControlledLength;
+    // Padding is never read by the app: credit it now.
+    const padding = flowControlledLength - data.length;
+    if (padding > 0) {
+      this.#creditConnection(padding, false);
+      this.#creditStream(stream, padding);
+    }
+    if (data.length === 0 && !endStream) this.#countUnproductive();
+    this.#receivedBodyBytes += data.length;
+    if (!stream.pushBody(data)) {
+      // The body outgrew maxRequestBodySize: Kestrel resets the stream (413 if it can still answer).
+      throw new Http2StreamError(id, ErrorCode.PROTOCOL_ERROR, "request body too large");
+    }
+    const declared = stream.request.contentLength;
+    if (declared !== null && stream.receivedBodyBytes > declared) {
+      throw new Http2StreamError(id, ErrorCode.PROTOCOL_ERROR, "more DATA than content-length");
+    }
+    if (endStream) this.#endClientSide(stream, null);
+  }
+
+  /** Returns `bytes` to the connection window, with WINDOW_UPDATE once half of it is used (or `now`). */
+  #creditConnection(bytes: number, now: boolean): void {
+    this.#receiveWindow += bytes;
+    this.#unackedConnectionBytes += bytes;
+    const threshold = this.#service.limits.http2.initialConnectionWindowSize / 2;
+    if (this.#unackedConnectionBytes >= threshold || (now && this.#unackedConnectionBytes > 0 && this.#receiveWindow < threshold)) {
+      this.#socket.write(windowUpdateFrame(0, this.#unackedConnectionBytes));
+      this.#unackedConnectionBytes = 0;
+    }
+  }
+
+  #creditStream(stream: Http2Stream, bytes: number): void {
+    stream.receiveWindow += bytes;
+    stream.unackedConsumed += bytes;
+    if (stream.clientDone) return;
+    if (stream.unackedConsumed >= this.#service.limits.http2.initialStreamWindowSize / 2) {
+      this.#socket.write(windowUpdateFrame(stream.id, stream.unackedConsumed));
+      stream.unackedConsumed = 0;
+    }
+  }
+
+  // ---- StreamOwner -------------------------------------------------------------------------
+
+  get connectionInfo(): ConnectionInfo {
+    if (this.#connectionInfo === null) {
+      const local = this.#connection.localEndPoint;
+      const remote = this.#connection.remoteEndPoint;
+      this.#connectionInfo = Object.freeze({
+        id: this.#connection.id,
+        localAddress: local?.kind === "ip" ? local.address : null,
+        localPort: local?.kind === "ip" ? local.port : 0,
+        remoteAddress: remote?.kind === "ip" ? remote.address : null,
+        remotePort: remote?.kind === "ip" ? remote.port : 0,
+      });
+    }
+    return this.#connectionInfo;
+  }
+
+  get connectionFeatures(): FeatureCollection {
+    return this.#connection.features;
+  }
+
+  get dateHeader(): string {
+    return this.#service.dateHeader.value;
+  }
+
+  get addServerHeader(): boolean {
+    return this.#service.addServerHeader;
+  }
+
+  sendHeaders(stream: Http2Stream, fields: HeaderField[], endStream: boolean): void {
+    if (this.#closed || this.#socket.destroyed) return;
+    const block = this.#encoder.encode(fields);
+    for (const buffer of headersFrames(stream.id, block, endStream, this.#output.maxFrameSize)) this.#socket.write(buffer);
+    if (endStream) this.#onServerEnd(stream);
+  }
+
+  sendData(stream: Http2Stream, chunk: Buffer, endStream: boolean): Promise<void> {
+    if (this.#closed || this.#socket.destroyed) return Promise.reject(new Error("The HTTP/2 connection is closed"));
+    return this.#output.enqueue(stream, chunk, endStream);
+  }
+
+  sendTrailers(stream: Http2Stream, fields: HeaderField[]): void {
+    // Trailers follow the queued DATA: wait until it is out.
+    const send = () => this.sendHeaders(stream, fields, true);
+    if (!this.#output.hasPending(stream)) send();
+    else void this.#output.enqueue(stream, Buffer.alloc(0), false).then(() => this.#whenFlushed(stream, send));
+  }
+
+  #whenFlushed(stream: Http2Stream, then: () => void): void {
+    if (!this.#output.hasPending(stream) || stream.serverDone) {
+      if (!stream.serverDone) then();
+      return;
+    }
+    setImmediate(() => this.#whenFlushed(stream, then));
+  }
+
+  resetStream(stream: Http2Stream, errorCode: number): void {
+    if (stream.serverDone) return;
+    this.#sendRst(stream.id, errorCode);
+    stream.serverDone = true;
+    stream.clientDone = true;
+    this.#output.discard(stream);
+    stream.markAborted();
+    this.#maybeRetire(stream);
+  }
+
+  onBodyConsumed(stream: Http2Stream, bytes: number): void {
+    // Windows are replenished as the app reads, not as bytes arrive: a slow app pushes back.
+    this.#creditConnection(bytes, false);
+    this.#creditStream(stream, bytes);
+  }
+
+  // ---- streams -----------------------------------------------------------------------------
+
+  #sendRst(id: number, code: number): void {
+    if (!this.#closed && !this.#socket.destroyed) this.#socket.write(rstStreamFrame(id, code));
+    this.#rememberClosed(id);
+  }
+
+  #rememberClosed(id: number): void {
+    this.#recentlyClosed.push(id);
+    if (this.#recentlyClosed.length > RECENTLY_CLOSED) this.#recentlyClosed.shift();
+  }
+
+  #streamError(error: Http2StreamError): void {
+    const stream = this.#streams.get(error.streamId);
+    this.#logger.debug({ connectionId: this.#connection.id, streamId: error.streamId, code: error.code, reason: error.message }, "HTTP/2 stream error");
+    if (stream === undefined) {
+      this.#sendRst(error.streamId, error.code);
+      return;
+    }
+    this.resetStream(stream, error.code);
+  }
+
+  #onServerEnd(stream: Http2Stream): void {
+    stream.serverDone = true;
+    // §8.1: the response is complete but the request is not: tell the client to stop sending.
+    if (!stream.clientDone && stream.appDone) {
+      this.#sendRst(stream.id, ErrorCode.NO_ERROR);
+      stream.clientDone = true;
+    }
+    this.#maybeRetire(stream);
+  }
+
+  #maybeRetire(stream: Http2Stream): void {
+    if (stream.clientDone && stream.serverDone && stream.appDone) this.#retire(stream);
+  }
+
+  #retire(stream: Http2Stream): void {
+    if (!stream.appDone) return;
+    if (!this.#streams.delete(stream.id)) return;
+    this.#rememberClosed(stream.id);
+    if (this.#streams.size === 0) this.#idleSince = this.#service.heartbeat.now;
+    this.#closeIfDrained();
+  }
+
+  async #runApp(stream: Http2Stream): Promise<void> {
+    try {
+      await this.#app(stream);
+      if (!stream.isAborted) await stream.response.complete();
+    } catch (error) {
+      this.#onAppError(stream, error);
+    }
+    stream.appDone = true;
+    try {
+      await stream.response.runOnCompleted();
+    } catch (error) {
+      this.#logger.error({ connectionId: this.#connection.id, streamId: stream.id, err: error }, "An onCompleted callback failed");
+    }
+    if (stream.serverDone) this.#onServerEnd(stream);
+    if (stream.isAborted) {
+      stream.serverDone = true;
+      stream.clientDone = true;
+      this.#retire(stream);
+    }
+  }
+
+  #onAppError(stream: Http2Stream, error: unknown): void {
+    if (stream.isAborted) return;
+    const response = stream.response;
+    if (!response.hasStarted) {
+      const status = error instanceof BadHttpRequestError ? error.statusCode : 500;
+      if (status >= 500) this.#logger.error({ connectionId: this.#connection.id, streamId: stream.id, err: error }, "Unhandled exception in the application");
+      response.headers.clear();
+      response.statusCode = status;
+      void response.end().catch(() => {});
+      return;
+    }
+    this.#logger.error({ connectionId: this.#connection.id, streamId: stream.id, err: error }, "The application failed after the response started; resetting the stream");
+    this.resetStream(stream, ErrorCode.INTERNAL_ERROR);
+  }
+
+  // ---- timeouts and rates ------------------------------------------------------------------
+
+  onHeartbeat(now: number): void {
+    if (this.#closed) return;
+    const elapsed = now - this.#lastTick;
+    this.#lastTick = now;
+    this.#unproductiveFrames = 0;
+    this.#calmResets = 0;
+    const limits = this.#service.limits;
+    if (this.#headersDeadline !== null && now >= this.#headersDeadline) {
+      this.#logger.debug({ connectionId: this.#connection.id }, "HTTP/2 request headers timeout");
+      this.#connectionError(new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, "request headers timeout"));
+      return;
+    }
+    if (this.#streams.size === 0 && this.#headerBlock === null && now - this.#idleSince >= limits.keepAliveTimeout) {
+      this.#sendGoAway(ErrorCode.NO_ERROR);
+      this.#close();
+      return;
+    }
+    this.#checkKeepAlivePing(now);
+    this.#checkResponseRate(elapsed);
+    this.#checkRequestRate(elapsed);
+  }
+
+  #checkKeepAlivePing(now: number): void {
+    const { keepAlivePingDelay, keepAlivePingTimeout } = this.#service.limits.http2;
+    if (keepAlivePingDelay === null) return;
+    if (this.#pingSentAt !== null) {
+      if (now - this.#pingSentAt >= keepAlivePingTimeout) {
+        this.#logger.debug({ connectionId: this.#connection.id }, "Keep-alive ping timed out");
+        this.#close();
+      }
+      return;
+    }
+    if (now - this.#lastFrameAt >= keepAlivePingDelay) {
+      this.#pingSentAt = now;
+      this.#socket.write(pingFrame(Buffer.alloc(8), false));
+    }
+  }
+
+  /** MinResponseDataRate per connection: a client that stops reading or never opens its window is cut off. */
+  #checkResponseRate(elapsed: number): void {
+    const rate = this.#service.limits.minResponseDataRate;
+    if (rate === null || this.#output.pendingBytes === 0) {
+      this.#stallMs = 0;
+      this.#stallSentAtStart = this.#output.sentBytes;
+      return;
+    }
+    this.#stallMs += elapsed;
+    if (this.#stallMs <= rate.gracePeriod) return;
+    const sent = this.#output.sentBytes - this.#stallSentAtStart;
+    if (sent / (this.#stallMs / 1000) < rate.bytesPerSecond) {
+      this.#logger.debug({ connectionId: this.#connection.id }, "The client is reading the response too slowly; closing the connection");
+      this.#connectionError(new Http2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "response data rate too low"));
+    }
+  }
+
+  /** MinRequestBodyDataRate per connection, timed while an app waits on a body read. */
+  #checkRequestRate(elapsed: number): void {
+    const rate = this.#service.limits.minRequestBodyDataRate;
+    let waiting = false;
+    for (const s of this.#streams.values()) if (!s.clientDone && s.isReadPending) waiting = true;
+    if (rate === null || !waiting) {
+      this.#readWaitMs = 0;
+      this.#readBytesAtStart = this.#receivedBodyBytes;
+      return;
+    }
+    this.#readWaitMs += elapsed;
+    if (this.#readWaitMs <= rate.gracePeriod) return;
+    const received = this.#receivedBodyBytes - this.#readBytesAtStart;
+    if (received / (this.#readWaitMs / 1000) < rate.bytesPerSecond) {
+      this.#logger.debug({ connectionId: this.#connection.id }, "The request body arrives too slowly; closing the connection");
+      this.#connectionError(new Http2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "request body data rate too low"));
+    }
+  }
+}
+
+/** Runs HTTP/2 on a connection whose protocol was selected as h2 (ALPN or prior knowledge). */
+export function processHttp2Connection(connection: ConnectionContext, service: ServiceContext, app: RequestDelegate, options?: Http2ConnectionOptions): Promise<void> {
+  return new Http2Connection(connection, service, app, options).process();
+}

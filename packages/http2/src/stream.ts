@@ -1,0 +1,301 @@
+/**
+ * One HTTP/2 request stream (RFC 9113 §5.1, §8.1) as the application sees it:
+ * the `HttpContext`, its request (headers from HEADERS, body from DATA with
+ * the window replenished as the app reads), its response, and Kestrel's
+ * HTTP/2 features. Frames and flow control stay in the connection.
+ *
+ * @module
+ */
+import {
+  ConnectionAbortedError,
+  FeatureCollection,
+  HeaderMap,
+  HttpConnectionFeature,
+  HttpMaxRequestBodySizeFeature,
+  HttpMinRequestBodyDataRateFeature,
+  HttpRequestBodyDetectionFeature,
+  HttpRequestLifetimeFeature,
+  HttpRequestTrailersFeature,
+  HttpResetFeature,
+  HttpResponseTrailersFeature,
+  NotSupportedError,
+  UserError,
+  type ConnectionInfo,
+  type HttpContext,
+  type HttpRequest,
+  type MinDataRate,
+  type RequestBody,
+} from "@x/abstractions";
+import { type BodyOwner, emptyBody, Http1RequestBody, normalizePath } from "@x/http1";
+import type { HeaderField } from "./hpack.js";
+import type { RequestHead } from "./request-headers.js";
+import { Http2Response, type ResponseOwner } from "./response.js";
+
+/** What a stream needs from its connection. */
+export interface StreamOwner {
+  readonly connectionInfo: ConnectionInfo;
+  readonly connectionFeatures: FeatureCollection;
+  readonly dateHeader: string;
+  readonly addServerHeader: boolean;
+  readonly scheme: string;
+  sendHeaders(stream: Http2Stream, fields: HeaderField[], endStream: boolean): void;
+  sendData(stream: Http2Stream, chunk: Buffer, endStream: boolean): Promise<void>;
+  sendTrailers(stream: Http2Stream, fields: HeaderField[]): void;
+  resetStream(stream: Http2Stream, errorCode: number): void;
+  /** The app read `bytes` of the body: the windows may be replenished. */
+  onBodyConsumed(stream: Http2Stream, bytes: number): void;
+}
+
+const EMPTY_TRAILERS = new HeaderMap(undefined, false);
+
+class Http2Request implements HttpRequest {
+  readonly protocol = "HTTP/2";
+  scheme: string;
+  host: string;
+  pathBase = "";
+  path: string;
+  queryString: string;
+  readonly method: string;
+  readonly rawTarget: string;
+  readonly headers: HeaderMap;
+  readonly contentLength: number | null;
+  body: RequestBody;
+
+  constructor(head: RequestHead, scheme: string, body: RequestBody) {
+    this.method = head.method;
+    this.scheme = scheme;
+    this.host = head.authority;
+    this.rawTarget = head.path;
+    const q = head.path.indexOf("?");
+    const rawPath = q === -1 ? head.path : head.path.slice(0, q);
+    // HPACK strings arrive as latin1 (one char per byte), the form the path decoder expects.
+    this.path = rawPath === "*" ? "*" : normalizePath(rawPath);
+    this.queryString = q === -1 ? "" : head.path.slice(q);
+    this.headers = head.headers;
+    this.contentLength = head.contentLength;
+    this.body = body;
+  }
+}
+
+export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
+  readonly id: number;
+  readonly request: Http2Request;
+  readonly response: Http2Response;
+  readonly #owner: StreamOwner;
+  readonly #body: Http1RequestBody | null;
+  #features: FeatureCollection | undefined;
+  #items: Map<unknown, unknown> | undefined;
+  #abortController: AbortController | undefined;
+  #aborted = false;
+  #maxRequestBodySize: number | null;
+  #bodyReadStarted = false;
+  #receivedBodyBytes = 0;
+  #trailers: HeaderMap | null = null;
+  /** The client sent END_STREAM (or reset): no more frames will arrive for this request. */
+  clientDone = false;
+  /** The application's request delegate has returned (or thrown). */
+  appDone = false;
+  /** The server sent END_STREAM or RST_STREAM. */
+  serverDone = false;
+  /** Flow-control window for our DATA frames on this stream (§6.9). */
+  sendWindow: number;
+  /** Bytes the client may still send on this stream before we replenish. */
+  receiveWindow: number;
+  /** Bytes the app has read but we have not yet returned with WINDOW_UPDATE. */
+  unackedConsumed = 0;
+
+  constructor(owner: StreamOwner, id: number, head: RequestHead, endStream: boolean, windows: { send: number; receive: number }, maxRequestBodySize: number | null) {
+    this.#owner = owner;
+    this.id = id;
+    this.sendWindow = windows.send;
+    this.receiveWindow = windows.receive;
+    this.#maxRequestBodySize = maxRequestBodySize;
+    this.#body = endStream ? null : new Http1RequestBody(this);
+    this.clientDone = endStream;
+    this.request = new Http2Request(head, owner.scheme, this.#body ?? emptyBody);
+    this.response = new Http2Response(this);
+  }
+
+  // ---- HttpContext ----------------------------------------------------------------
+
+  get connection(): ConnectionInfo {
+    return this.#owner.connectionInfo;
+  }
+
+  get features(): FeatureCollection {
+    if (this.#features === undefined) {
+      const f = new FeatureCollection(this.#owner.connectionFeatures);
+      f.set(HttpConnectionFeature, this.#owner.connectionInfo);
+      f.set(HttpRequestLifetimeFeature, this);
+      f.set(HttpMaxRequestBodySizeFeature, this);
+      f.set(HttpRequestBodyDetectionFeature, this);
+      f.set(HttpRequestTrailersFeature, this);
+      f.set(HttpResponseTrailersFeature, this.response);
+      f.set(HttpResetFeature, this);
+      // Kestrel: on HTTP/2 the request rate is per connection; the feature accepts only null.
+      f.set(HttpMinRequestBodyDataRateFeature, new NullOnlyDataRate());
+      // The response rate feature is absent on HTTP/2, as in Kestrel.
+      this.#features = f;
+    }
+    return this.#features;
+  }
+
+  get items(): Map<unknown, unknown> {
+    return (this.#items ??= new Map());
+  }
+
+  get traceIdentifier(): string {
+    return `${this.#owner.connectionInfo.id}:${this.id.toString(16).toUpperCase().padStart(8, "0")}`;
+  }
+
+  get requestAborted(): AbortSignal {
+    if (this.#abortController === undefined) {
+      this.#abortController = new AbortController();
+      if (this.#aborted) this.#abortController.abort(new ConnectionAbortedError("The stream was reset"));
+    }
+    return this.#abortController.signal;
+  }
+
+  /** Kestrel: aborting an HTTP/2 request resets its stream with INTERNAL_ERROR. */
+  abort(): void {
+    this.reset(0x2);
+  }
+
+  /** `IHttpResetFeature.Reset`: RST_STREAM with `errorCode` (RFC 9113 §6.4). */
+  reset(errorCode: number): void {
+    if (!Number.isInteger(errorCode) || errorCode < 0 || errorCode > 0xffffffff) throw new UserError(`Invalid error code ${errorCode}`, "ERR_X_HTTP2_INVALID_ERROR_CODE");
+    if (this.serverDone) return;
+    this.#owner.resetStream(this, errorCode);
+  }
+
+  /** The stream ended abnormally (client reset, connection lost): the app's reads and writes fail. */
+  markAborted(reason: Error = new ConnectionAbortedError("The stream was reset")): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#body?.fail(reason);
+    this.#abortController?.abort(reason);
+  }
+
+  get isAborted(): boolean {
+    return this.#aborted;
+  }
+
+  // ---- request body (from the connection) --------------------------------------------
+
+  /** Bytes of body received so far, for content-length checks (§8.1.1). */
+  get receivedBodyBytes(): number {
+    return this.#receivedBodyBytes;
+  }
+
+  /** Whether the app is waiting on a body read (the time the minimum request rate counts). */
+  get isReadPending(): boolean {
+    return this.#body?.isReadPending ?? false;
+  }
+
+  /** Queued body bytes the app has not read yet. */
+  get queuedBodyBytes(): number {
+    return this.#body?.queuedBytes ?? 0;
+  }
+
+  /** DATA payload for the app. @returns false when the body exceeds maxRequestBodySize. */
+  pushBody(data: Buffer): boolean {
+    this.#receivedBodyBytes += data.length;
+    const max = this.#maxRequestBodySize;
+    if (max !== null && this.#receivedBodyBytes > max) return false;
+    if (data.length > 0) this.#body?.push(Buffer.from(data));
+    return true;
+  }
+
+  endBody(trailers: HeaderMap | null): void {
+    this.#trailers = trailers;
+    this.clientDone = true;
+    this.#body?.end();
+  }
+
+  // BodyOwner
+  onBodyReadStart(): void {
+    this.#bodyReadStarted = true;
+    const max = this.#maxRequestBodySize;
+    const length = this.request.contentLength;
+    if (max !== null && length !== null && length > max) {
+      throw new UserError(`Request body too large: Content-Length ${length} exceeds the limit of ${max} bytes`, "ERR_X_HTTP_BODY_TOO_LARGE");
+    }
+  }
+
+  onBodyConsumed(bytes: number): void {
+    this.#owner.onBodyConsumed(this, bytes);
+  }
+
+  // ---- features ----------------------------------------------------------------------
+
+  get isReadOnly(): boolean {
+    return this.#bodyReadStarted;
+  }
+
+  get maxRequestBodySize(): number | null {
+    return this.#maxRequestBodySize;
+  }
+
+  set maxRequestBodySize(value: number | null) {
+    if (this.isReadOnly) {
+      throw new UserError("The maximum request body size cannot be modified after the app has already started reading the request body.", "ERR_X_HTTP_BODY_SIZE_READ_ONLY");
+    }
+    if (value !== null && (!Number.isSafeInteger(value) || value < 0)) throw new UserError(`Invalid max request body size ${value}`, "ERR_X_HTTP_INVALID_LIMIT");
+    this.#maxRequestBodySize = value;
+  }
+
+  get canHaveBody(): boolean {
+    return this.#body !== null;
+  }
+
+  get available(): boolean {
+    return this.clientDone && this.#body?.isEnded !== false;
+  }
+
+  get trailers(): HeaderMap {
+    if (!this.available) throw new UserError("The request trailers are not available yet; read the whole body first", "ERR_X_HTTP_TRAILERS_NOT_AVAILABLE");
+    return this.#trailers ?? EMPTY_TRAILERS;
+  }
+
+  // ---- ResponseOwner -----------------------------------------------------------------
+
+  get isHeadRequest(): boolean {
+    return this.request.method === "HEAD";
+  }
+
+  get dateHeader(): string {
+    return this.#owner.dateHeader;
+  }
+
+  get addServerHeader(): boolean {
+    return this.#owner.addServerHeader;
+  }
+
+  sendHeaders(fields: HeaderField[], endStream: boolean): void {
+    if (this.#aborted || this.serverDone) return;
+    this.#owner.sendHeaders(this, fields, endStream);
+  }
+
+  sendData(chunk: Buffer, endStream: boolean): Promise<void> {
+    if (this.#aborted || this.serverDone) return Promise.reject(new ConnectionAbortedError("The stream was reset"));
+    return this.#owner.sendData(this, chunk, endStream);
+  }
+
+  sendTrailers(fields: HeaderField[]): void {
+    if (this.#aborted || this.serverDone) return;
+    this.#owner.sendTrailers(this, fields);
+  }
+}
+
+/** `IHttpMinRequestBodyDataRateFeature` on HTTP/2: only null is accepted (Kestrel). */
+class NullOnlyDataRate {
+  get minDataRate(): MinDataRate | null {
+    return null;
+  }
+
+  set minDataRate(value: MinDataRate | null) {
+    if (value !== null) {
+      throw new NotSupportedError("HTTP/2 applies the minimum request body data rate to the connection; the per-request value can only be null");
+    }
+  }
+}
