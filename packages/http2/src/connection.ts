@@ -97,6 +97,8 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   #receiveWindow: number;
   #unackedConnectionBytes = 0;
   #goAwaySent = false;
+  /** A graceful shutdown (ours or the client's GOAWAY) is under way. */
+  #graceful = false;
   /** The client half-closed: no new streams, finish what runs, then close. */
   #peerEnded = false;
   #closed = false;
@@ -119,6 +121,8 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   #readBytesAtStart = 0;
   #receivedBodyBytes = 0;
   #lastTick: number;
+  /** The socket is corked until the next `setImmediate`: frames of one turn go out in one write. */
+  #corked = false;
 
   constructor(connection: ConnectionContext, service: ServiceContext, app: RequestDelegate, options: Http2ConnectionOptions = {}) {
     this.#connection = connection;
@@ -173,16 +177,16 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       [SettingId.MAX_FRAME_SIZE, h2.maxFrameSize],
       [SettingId.MAX_HEADER_LIST_SIZE, limits.maxRequestHeadersTotalSize],
     ];
-    this.#socket.cork();
+    this.#batchWrites();
     this.#socket.write(settingsFrame(settings));
     const increment = h2.initialConnectionWindowSize - DEFAULT_WINDOW_SIZE;
     if (increment > 0) this.#socket.write(windowUpdateFrame(0, increment));
-    process.nextTick(() => this.#socket.uncork());
   }
 
   /** GOAWAY with the last stream we will process; in-flight streams finish, then the connection closes (§6.8). */
   #startGracefulClose(): void {
     if (this.#closed) return;
+    this.#graceful = true;
     this.#sendGoAway(ErrorCode.NO_ERROR);
     this.#closeIfDrained();
   }
@@ -201,7 +205,12 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   }
 
   #closeIfDrained(): void {
-    if ((this.#goAwaySent || this.#peerEnded) && this.#streams.size === 0 && this.#headerBlock === null) this.#close();
+    if (!((this.#goAwaySent || this.#peerEnded) && this.#streams.size === 0 && this.#headerBlock === null)) return;
+    // §6.8: the final GOAWAY of a graceful shutdown names the last stream actually processed.
+    if (this.#graceful && !this.#socket.destroyed && this.#socket.writable) {
+      this.#socket.write(goAwayFrame(this.#lastStreamId, ErrorCode.NO_ERROR));
+    }
+    this.#close();
   }
 
   #close(): void {
@@ -232,14 +241,29 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     this.#resolveDone();
   }
 
+  /**
+   * Corks the socket until the end of this event-loop turn. Responses are
+   * written from promise continuations, after the 'data' handler returned;
+   * this gathers every frame written in the turn (many streams' HEADERS and
+   * DATA, ACKs, WINDOW_UPDATEs) into one writev instead of one syscall each.
+   */
+  #batchWrites(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    this.#socket.cork();
+    setImmediate(() => {
+      this.#corked = false;
+      this.#socket.uncork();
+    });
+  }
+
   // ---- input -------------------------------------------------------------------------------
 
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
     this.#lastFrameAt = this.#service.heartbeat.now;
     this.#pingSentAt = null;
-    const socket = this.#socket;
-    socket.cork();
+    this.#batchWrites();
     try {
       if (this.#prefaceBuffer !== null) {
         const rest = this.#readPreface(chunk);
@@ -256,8 +280,6 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
         this.#logger.error({ connectionId: this.#connection.id, err: error }, "Unexpected error in the HTTP/2 connection");
         this.#connectionError(new Http2ConnectionError(ErrorCode.INTERNAL_ERROR, "internal error"));
       }
-    } finally {
-      socket.uncork();
     }
   }
 
@@ -683,6 +705,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
 
   sendHeaders(stream: Http2Stream, fields: HeaderField[], endStream: boolean): void {
     if (this.#closed || this.#socket.destroyed) return;
+    this.#batchWrites();
     const block = this.#encoder.encode(fields);
     for (const buffer of headersFrames(stream.id, block, endStream, this.#output.maxFrameSize)) this.#socket.write(buffer);
     if (endStream) this.#onServerEnd(stream);
@@ -690,6 +713,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
 
   sendData(stream: Http2Stream, chunk: Buffer, endStream: boolean): Promise<void> {
     if (this.#closed || this.#socket.destroyed) return Promise.reject(new Error("The HTTP/2 connection is closed"));
+    this.#batchWrites();
     return this.#output.enqueue(stream, chunk, endStream);
   }
 
@@ -720,6 +744,8 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
 
   onBodyConsumed(stream: Http2Stream, bytes: number): void {
     // Windows are replenished as the app reads, not as bytes arrive: a slow app pushes back.
+    if (this.#closed) return;
+    this.#batchWrites();
     this.#creditConnection(bytes, false);
     this.#creditStream(stream, bytes);
   }
@@ -727,7 +753,10 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   // ---- streams -----------------------------------------------------------------------------
 
   #sendRst(id: number, code: number): void {
-    if (!this.#closed && !this.#socket.destroyed) this.#socket.write(rstStreamFrame(id, code));
+    if (!this.#closed && !this.#socket.destroyed) {
+      this.#batchWrites();
+      this.#socket.write(rstStreamFrame(id, code));
+    }
     this.#rememberClosed(id);
   }
 
