@@ -86,7 +86,8 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   readonly #encoder = new HpackEncoder();
   readonly #output: OutputScheduler;
   readonly #streams = new Map<number, Http2Stream>();
-  readonly #recentlyClosed: number[] = [];
+  /** Recently closed stream ids, and whether we reset them (frames crossing our RST are ignored, §5.4.2). */
+  readonly #recentlyClosed = new Map<number, boolean>();
   readonly scheme: string;
   #connectionInfo: ConnectionInfo | null = null;
   #prefaceBuffer: Buffer | null = Buffer.alloc(0);
@@ -453,8 +454,9 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     if (streamId > this.#lastStreamId) throw new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, `${what} on an idle stream`);
   }
 
-  #wasRecentlyClosed(streamId: number): boolean {
-    return this.#recentlyClosed.includes(streamId);
+  /** True: we reset it; false: it closed normally; undefined: not remembered. */
+  #closedState(streamId: number): boolean | undefined {
+    return this.#recentlyClosed.get(streamId);
   }
 
   // ---- headers -----------------------------------------------------------------------------
@@ -528,15 +530,18 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       return;
     }
     if (id <= this.#lastStreamId) {
-      if (this.#wasRecentlyClosed(id)) return;
-      throw new Http2ConnectionError(ErrorCode.STREAM_CLOSED, "HEADERS on a closed stream");
+      const state = this.#closedState(id);
+      if (state === true) return;
+      // §5.1: HEADERS after the stream closed; §5.1.1: a new stream id not above every earlier one.
+      if (state === false) throw new Http2ConnectionError(ErrorCode.STREAM_CLOSED, "HEADERS on a closed stream");
+      throw new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, "stream id not greater than the previous ones");
     }
     // §5.1.1: client streams are odd and increasing.
     if (id % 2 === 0) throw new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, "even stream id from the client");
     this.#lastStreamId = id;
     if (this.#goAwaySent) {
       // §6.8: streams after our GOAWAY are not processed.
-      this.#rememberClosed(id);
+      this.#rememberClosed(id, true);
       return;
     }
     this.#openStream(id, block.endStream, fields, tooLarge);
@@ -593,7 +598,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     for (const buffer of headersFrames(id, block, true, this.#output.maxFrameSize)) this.#socket.write(buffer);
     // §8.1: a response before the request is complete is followed by RST_STREAM NO_ERROR.
     if (!endStream) this.#socket.write(rstStreamFrame(id, ErrorCode.NO_ERROR));
-    this.#rememberClosed(id);
+    this.#rememberClosed(id, !endStream);
   }
 
   #onTrailers(stream: Http2Stream, block: OpenHeaderBlock, fields: HeaderField[], tooLarge: boolean): void {
@@ -629,8 +634,10 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       // Not for an app: give the bytes back to the connection window at once.
       this.#creditConnection(flowControlledLength, true);
       // Frames that crossed our RST_STREAM are expected (§5.4.2); others are a stream error (§5.1).
-      if (stream === undefined ? this.#wasRecentlyClosed(id) : stream.serverDone) return;
-      throw new Http2StreamError(id, ErrorCode.STREAM_CLOSED, "DATA on a closed stream");
+      if (stream === undefined ? this.#closedState(id) === true : stream.serverDone) return;
+      // §5.1: after END_STREAM, half-closed (remote) is a stream error and closed a connection error.
+      if (stream !== undefined) throw new Http2StreamError(id, ErrorCode.STREAM_CLOSED, "DATA after END_STREAM");
+      throw new Http2ConnectionError(ErrorCode.STREAM_CLOSED, "DATA on a closed stream");
     }
     if (flowControlledLength > stream.receiveWindow) throw new Http2StreamError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window exceeded");
     stream.receiveWindow -= flowControlledLength;
@@ -757,12 +764,15 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       this.#batchWrites();
       this.#socket.write(rstStreamFrame(id, code));
     }
-    this.#rememberClosed(id);
+    this.#rememberClosed(id, true);
   }
 
-  #rememberClosed(id: number): void {
-    this.#recentlyClosed.push(id);
-    if (this.#recentlyClosed.length > RECENTLY_CLOSED) this.#recentlyClosed.shift();
+  #rememberClosed(id: number, resetByUs: boolean): void {
+    // A reset is remembered as such even if the stream retires normally afterwards.
+    if (this.#recentlyClosed.get(id) === true) return;
+    this.#recentlyClosed.delete(id);
+    this.#recentlyClosed.set(id, resetByUs);
+    if (this.#recentlyClosed.size > RECENTLY_CLOSED) this.#recentlyClosed.delete(this.#recentlyClosed.keys().next().value!);
   }
 
   #streamError(error: Http2StreamError): void {
@@ -792,7 +802,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   #retire(stream: Http2Stream): void {
     if (!stream.appDone) return;
     if (!this.#streams.delete(stream.id)) return;
-    this.#rememberClosed(stream.id);
+    this.#rememberClosed(stream.id, false);
     if (this.#streams.size === 0) this.#idleSince = this.#service.heartbeat.now;
     this.#closeIfDrained();
   }
@@ -878,9 +888,11 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     const rate = this.#service.limits.minResponseDataRate;
     if (rate === null || this.#output.pendingBytes === 0) {
       this.#stallMs = 0;
-      this.#stallSentAtStart = this.#output.sentBytes;
       return;
     }
+    // The rate is measured from the first tick that found output waiting: bytes sent before
+    // (a whole first window, say) must not buy a client that then stops reading minutes of grace.
+    if (this.#stallMs === 0) this.#stallSentAtStart = this.#output.sentBytes;
     this.#stallMs += elapsed;
     if (this.#stallMs <= rate.gracePeriod) return;
     const sent = this.#output.sentBytes - this.#stallSentAtStart;
