@@ -1,6 +1,6 @@
 /** The harness itself, and the basic exchange every other suite builds on. */
 import { afterEach, describe, expect, it } from "vitest";
-import { cleanup, FrameType, H2Client, startServer } from "./harness.js";
+import { cleanup, ErrorCode, FrameType, H2Client, requestHeaders, startServer } from "./harness.js";
 
 afterEach(cleanup);
 
@@ -13,5 +13,26 @@ describe("raw-frame harness", () => {
     expect(response.status).toBe(200);
     await client.waitFor((f) => f.type === FrameType.DATA && f.streamId === 1 && (f.flags & 1) !== 0, "END_STREAM");
     expect(client.body(1).toString()).toBe("hi /x");
+  });
+
+  it("answers an unread request body with the response, then RST_STREAM NO_ERROR, at once (RFC 9113 §8.1)", async () => {
+    const server = await startServer((ctx) => ctx.response.end("early"));
+    const client = await H2Client.handshake(server.port);
+    client.request(1, requestHeaders("POST", "/upload"), false);
+    const response = await client.response(1);
+    expect(response.status).toBe(200);
+    expect(await client.rstCode(1)).toBe(ErrorCode.NO_ERROR);
+    expect(client.body(1).toString()).toBe("early");
+    // No drain: the connection serves the next stream right away.
+    client.get(3, "/next");
+    expect((await client.response(3)).status).toBe(200);
+  });
+
+  it("gives the app request.protocol HTTP/2, the :authority as host, and the decoded path (RFC 9113 §8.3.1)", async () => {
+    const server = await startServer((ctx) => ctx.response.end(`${ctx.request.protocol} ${ctx.request.host} ${ctx.request.path} ${ctx.request.queryString}`));
+    const client = await H2Client.handshake(server.port);
+    client.get(1, "/a%20b/../c?q=1");
+    await client.waitFor((f) => f.type === FrameType.DATA && f.streamId === 1 && (f.flags & 1) !== 0, "END_STREAM");
+    expect(client.body(1).toString()).toBe("HTTP/2 localhost /c ?q=1");
   });
 });
