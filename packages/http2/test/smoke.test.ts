@@ -1,4 +1,5 @@
 /** The harness itself, and the basic exchange every other suite builds on. */
+import { HttpMinRequestBodyDataRateFeature, HttpMinResponseDataRateFeature, HttpResetFeature, minDataRate } from "@x/abstractions";
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, ErrorCode, FrameType, H2Client, requestHeaders, startServer } from "./harness.js";
 
@@ -34,5 +35,26 @@ describe("raw-frame harness", () => {
     client.get(1, "/a%20b/../c?q=1");
     await client.waitFor((f) => f.type === FrameType.DATA && f.streamId === 1 && (f.flags & 1) !== 0, "END_STREAM");
     expect(client.body(1).toString()).toBe("HTTP/2 localhost /c ?q=1");
+  });
+
+  it("exposes Kestrel's HTTP/2 features: trailers, reset, null-only min request rate, no min response rate", async () => {
+    const seen: string[] = [];
+    const server = await startServer(async (ctx) => {
+      const requestRate = ctx.features.get(HttpMinRequestBodyDataRateFeature)!;
+      requestRate.minDataRate = null;
+      try {
+        requestRate.minDataRate = minDataRate(100, 5_000);
+      } catch (error) {
+        seen.push((error as Error).name);
+      }
+      seen.push(String(ctx.features.get(HttpMinResponseDataRateFeature)));
+      seen.push(String(ctx.response.supportsTrailers));
+      seen.push(typeof ctx.features.get(HttpResetFeature)?.reset);
+      await ctx.response.end("ok");
+    });
+    const client = await H2Client.handshake(server.port);
+    client.get(1);
+    await client.response(1);
+    expect(seen).toEqual(["NotSupportedError", "undefined", "true", "function"]);
   });
 });
