@@ -550,10 +550,11 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   #openStream(id: number, endStream: boolean, fields: HeaderField[], tooLarge: boolean): void {
     const limits = this.#service.limits;
     const max = limits.http2.maxStreamsPerConnection;
-    let clientActive = 0;
+    // §5.1.2: open and half-closed streams count toward the limit; closed ones do not.
+    let active = 0;
     let appActive = 0;
     for (const s of this.#streams.values()) {
-      if (!s.clientDone) clientActive++;
+      if (!(s.clientDone && s.serverDone)) active++;
       if (!s.appDone) appActive++;
     }
     // Rapid reset (CVE-2023-44487): streams the client reset still count while their app
@@ -565,7 +566,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       }
       return;
     }
-    if (clientActive >= max) {
+    if (active >= max) {
       this.#sendRst(id, ErrorCode.REFUSED_STREAM);
       return;
     }
