@@ -7,6 +7,7 @@
  */
 import type { Duplex } from "node:stream";
 import type { EndPoint } from "./endpoints.js";
+import type { ConnectionInfo } from "./http-context.js";
 import { FeatureCollection } from "./features.js";
 
 /** An endpoint, or a function that reads it when first asked (sockets know theirs, lazily). */
@@ -116,4 +117,17 @@ export function composeConnectionMiddleware(middleware: readonly ConnectionMiddl
     next = (connection) => mw(connection, downstream);
   }
   return next;
+}
+
+/** The addresses of a connection as `HttpContext.connection` shows them (frozen; read the endpoints once). */
+export function connectionInfoOf(connection: ConnectionContext): ConnectionInfo {
+  const local = connection.localEndPoint;
+  const remote = connection.remoteEndPoint;
+  return Object.freeze({
+    id: connection.id,
+    localAddress: local?.kind === "ip" ? local.address : null,
+    localPort: local?.kind === "ip" ? local.port : 0,
+    remoteAddress: remote?.kind === "ip" ? remote.address : null,
+    remotePort: remote?.kind === "ip" ? remote.port : 0,
+  });
 }

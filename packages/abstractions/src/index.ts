@@ -7,7 +7,7 @@ export { ApplicationBuilder } from "./application-builder.js";
 export type { Middleware } from "./application-builder.js";
 export { ManualClock, systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";
-export { ConnectionContext, composeConnectionMiddleware } from "./connection-context.js";
+export { ConnectionContext, composeConnectionMiddleware, connectionInfoOf } from "./connection-context.js";
 export type { ConnectionContextInit, ConnectionDelegate, ConnectionMiddleware, EndPointSource } from "./connection-context.js";
 export { formatEndPoint, ipEndPoint, unixEndPoint } from "./endpoints.js";
 export type { EndPoint, IPEndPoint, UnixEndPoint } from "./endpoints.js";

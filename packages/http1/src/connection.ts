@@ -20,6 +20,7 @@
  * @module
  */
 import {
+  connectionInfoOf,
   BadHttpRequestError,
   ConnectionAbortedError,
   type ConnectionContext,
@@ -179,17 +180,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   // ---- ResponseOwner / ContextOwner / BodyOwner -------------------------------------
 
   get connectionInfo(): ConnectionInfo {
-    if (this.#connectionInfo === null) {
-      const local = this.#connection.localEndPoint;
-      const remote = this.#connection.remoteEndPoint;
-      this.#connectionInfo = Object.freeze({
-        id: this.#connection.id,
-        localAddress: local?.kind === "ip" ? local.address : null,
-        localPort: local?.kind === "ip" ? local.port : 0,
-        remoteAddress: remote?.kind === "ip" ? remote.address : null,
-        remotePort: remote?.kind === "ip" ? remote.port : 0,
-      });
-    }
+    this.#connectionInfo ??= connectionInfoOf(this.#connection);
     return this.#connectionInfo;
   }
 

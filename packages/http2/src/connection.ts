@@ -11,6 +11,7 @@
  */
 import type { Duplex } from "node:stream";
 import {
+  connectionInfoOf,
   BadHttpRequestError,
   type ConnectionContext,
   type ConnectionInfo,
@@ -685,17 +686,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   // ---- StreamOwner -------------------------------------------------------------------------
 
   get connectionInfo(): ConnectionInfo {
-    if (this.#connectionInfo === null) {
-      const local = this.#connection.localEndPoint;
-      const remote = this.#connection.remoteEndPoint;
-      this.#connectionInfo = Object.freeze({
-        id: this.#connection.id,
-        localAddress: local?.kind === "ip" ? local.address : null,
-        localPort: local?.kind === "ip" ? local.port : 0,
-        remoteAddress: remote?.kind === "ip" ? remote.address : null,
-        remotePort: remote?.kind === "ip" ? remote.port : 0,
-      });
-    }
+    this.#connectionInfo ??= connectionInfoOf(this.#connection);
     return this.#connectionInfo;
   }
 
