@@ -90,7 +90,12 @@ export interface HttpContext {
   readonly request: HttpRequest;
   readonly response: HttpResponse;
   readonly features: FeatureCollection;
-  readonly connection: ConnectionInfo;
+  /**
+   * The connection's addresses as this request sees them. Forwarded-headers
+   * middleware replaces it for the one request (the client's address behind a
+   * proxy); other requests on the connection keep the real peer.
+   */
+  connection: ConnectionInfo;
   /** Fires when the client disconnects or the request is aborted. */
   readonly requestAborted: AbortSignal;
   /** Aborts the request: HTTP/1.1 closes the connection, HTTP/2 resets the stream. */

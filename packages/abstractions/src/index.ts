@@ -41,6 +41,8 @@ export { freezeLimits, Http2Limits, minDataRate, ServerLimits } from "./limits.j
 export type { MinDataRate, ReadonlyServerLimits } from "./limits.js";
 export { nullLogger, nullLoggerFactory } from "./logger.js";
 export type { LogFn, Logger, LoggerFactory, LogLevel } from "./logger.js";
+export { AccessLog } from "./access-log.js";
+export type { AccessLogEntry, AccessLogSink } from "./access-log.js";
 export { createResourceCounter, unlimitedCounter } from "./service-context.js";
 export type { DateHeaderSource, Heartbeat, HeartbeatHandler, ResourceCounter, ServiceContext } from "./service-context.js";
 export { reasonPhrase } from "./status-codes.js";

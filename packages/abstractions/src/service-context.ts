@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AccessLog } from "./access-log.js";
 import type { Clock } from "./clock.js";
 import type { ReadonlyServerLimits } from "./limits.js";
 import type { LoggerFactory } from "./logger.js";
@@ -52,6 +53,8 @@ export interface ServiceContext {
   readonly disableStringReuse?: boolean;
   /** Caps upgraded (opaque) connections: maxConcurrentUpgradedConnections. */
   readonly upgradedConnections: ResourceCounter;
+  /** One entry per request while a sink is set; absent in hand-built contexts (tests). */
+  readonly accessLog?: AccessLog;
 }
 
 /** A counter without a cap. */

@@ -20,6 +20,7 @@
  * @module
  */
 import {
+  type AccessLog,
   connectionInfoOf,
   BadHttpRequestError,
   ConnectionAbortedError,
@@ -37,6 +38,7 @@ import {
   UserError,
 } from "@x/abstractions";
 import type { Duplex } from "node:stream";
+import { accessLogStart, writeAccessLog } from "./access-log.js";
 import { type BodyDecoder, type BodySink, ChunkedDecoder, ContentLengthDecoder } from "./body-decoder.js";
 import { type ContextOwner, Http1Context } from "./context.js";
 import { ReadRateTimer, WriteRateTimer } from "./data-rate.js";
@@ -141,6 +143,9 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   #resolveClosed: () => void = noop;
   #onAppDone: (() => void) | null = null;
   #onAppFailed: ((error: unknown) => void) | null = null;
+  readonly #accessLog: AccessLog | null;
+  /** When the current head's first byte arrived (access log on), else -1. */
+  #headStartedAt = -1;
 
   constructor(connection: ConnectionContext, service: ServiceContext, app: RequestDelegate, options: Http1ConnectionOptions = {}) {
     this.#connection = connection;
@@ -153,6 +158,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     this.#scheme = options.scheme ?? "http";
     this.#parser = new RequestHeadParser(service.limits, service.disableStringReuse !== true);
     this.serverHeader = service.addServerHeader ? "server: X\r\n" : null;
+    this.#accessLog = service.accessLog ?? null;
   }
 
   /** Serves requests until the connection closes. */
@@ -457,7 +463,10 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
         switch (this.#state) {
           case State.Head:
             if (this.#input.length === 0) return;
-            if (this.#parser.isIdle) this.#setTimeout(Timeout.RequestHeaders, this.#limits.requestHeadersTimeout);
+            if (this.#parser.isIdle) {
+              this.#setTimeout(Timeout.RequestHeaders, this.#limits.requestHeadersTimeout);
+              this.#headStartedAt = accessLogStart(this.#accessLog);
+            }
             if (!this.#parser.parse(this.#input, (this.#head ??= new RequestHead()))) return;
             this.#startRequest(this.#head);
             break;
@@ -533,6 +542,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     if (this.#state === State.Upgraded) {
       // The app owns the socket now; its request delegate finishing says nothing about it.
       if (error !== null) this.#logger.error({ connectionId: this.#connection.id, err: error }, "The application failed after upgrading the connection");
+      this.#logAccess(101, 0, false);
       this.#ctx = null;
       return;
     }
@@ -564,12 +574,14 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
         if (response.hasStarted) {
           // The status line is gone; the only honest signal left is to cut the connection.
           this.#abort();
+          this.#logAccess(response.statusCode, response.bodyBytesWritten, false);
           return;
         }
         response.resetForError(status);
       }
       this.#completeResponse(response);
     }
+    this.#logAccess(response.statusCode, response.bodyBytesWritten, false);
     this.#runCompletedCallbacks(response);
     if (this.#aborted) return;
     if (!response.keepAlive || !this.requestKeepAlive) {
@@ -678,9 +690,16 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
       let head = `${statusLine(error.statusCode, undefined)}content-length: 0\r\nconnection: close\r\ndate: ${this.dateHeader}\r\n`;
       if (this.serverHeader !== null) head += this.serverHeader;
       this.writeRaw(`${head}\r\n`);
+      this.#logAccess(error.statusCode, 0, true);
     }
     this.#input.reset();
     this.#closeGracefully();
+  }
+
+  #logAccess(status: number, bytes: number, rejected: boolean): void {
+    const log = this.#accessLog;
+    if (log === null || log.sink === null) return;
+    writeAccessLog(log, this.#head, this.#headStartedAt, this.connectionInfo, { status, bytes, rejected, aborted: this.#aborted });
   }
 
   /** Sends FIN after pending writes, keeps reading (and discarding) briefly so the peer sees our response, not a reset. */

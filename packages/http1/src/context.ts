@@ -66,6 +66,8 @@ export class Http1Context
   #items: Map<unknown, unknown> | undefined;
   #abortController: AbortController | undefined;
   #maxRequestBodySize: number | null;
+  /** Set when middleware rewrites the addresses for this request (forwarded headers). */
+  #connectionOverride: ConnectionInfo | undefined;
 
   constructor(
     owner: ContextOwner,
@@ -85,13 +87,18 @@ export class Http1Context
   }
 
   get connection(): ConnectionInfo {
-    return this.#owner.connectionInfo;
+    return this.#connectionOverride ?? this.#owner.connectionInfo;
+  }
+
+  set connection(value: ConnectionInfo) {
+    this.#connectionOverride = value;
+    this.#features?.set(HttpConnectionFeature, value);
   }
 
   get features(): FeatureCollection {
     if (this.#features === undefined) {
       const f = new FeatureCollection(this.#owner.connectionFeatures);
-      f.set(HttpConnectionFeature, this.#owner.connectionInfo);
+      f.set(HttpConnectionFeature, this.connection);
       f.set(HttpRequestLifetimeFeature, this);
       f.set(HttpMaxRequestBodySizeFeature, this);
       f.set(HttpRequestBodyDetectionFeature, this);

@@ -9,6 +9,7 @@ export { Http1Connection, processHttp1Connection } from "./connection.js";
 export type { Http1ConnectionOptions } from "./connection.js";
 export { Http1ParseError, RejectionReason } from "./errors.js";
 export { normalizePath, removeDotSegments } from "./path.js";
+export { isValidAuthority } from "./request-head.js";
 // The request-body queue is protocol-neutral; @x/http2 reuses it for stream bodies.
 export { emptyBody, Http1RequestBody } from "./request-body.js";
 export type { BodyOwner } from "./request-body.js";

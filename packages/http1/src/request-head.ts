@@ -177,8 +177,12 @@ const IP_LITERAL = /^\[[0-9A-Fa-f:.]+\]$|^\[v[0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()
 /** The last authority found valid: clients repeat the same Host on every request. */
 let lastValidAuthority = "\0";
 
-/** Validates `host[:port]`; an empty value is allowed for the Host header only. */
-function isValidAuthority(value: string, allowEmpty: boolean): boolean {
+/**
+ * Validates `host[:port]` (RFC 3986 §3.2: reg-name, IPv4, or an IP literal in
+ * brackets; a decimal port); an empty value is allowed for the Host header
+ * only. `@x/http2` applies the same rule to `:authority`.
+ */
+export function isValidAuthority(value: string, allowEmpty: boolean): boolean {
   if (value === lastValidAuthority) return true;
   if (value.length === 0) return allowEmpty;
   const valid = checkAuthority(value);

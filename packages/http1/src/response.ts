@@ -84,6 +84,11 @@ export class Http1Response implements HttpResponse {
     this.#status = value;
   }
 
+  /** Body bytes the app wrote (for the access log). */
+  get bodyBytesWritten(): number {
+    return this.#written;
+  }
+
   get hasStarted(): boolean {
     return this.#state >= State.Pending;
   }

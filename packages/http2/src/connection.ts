@@ -11,6 +11,7 @@
  */
 import type { Duplex } from "node:stream";
 import {
+  type AccessLog,
   connectionInfoOf,
   BadHttpRequestError,
   type ConnectionContext,
@@ -21,6 +22,8 @@ import {
   type RequestDelegate,
   type ServiceContext,
 } from "@x/abstractions";
+import { isValidAuthority } from "@x/http1";
+import { accessLogStart, pseudoHeadersOf, writeAccessLog } from "./access-log.js";
 import { FrameReader } from "./frame-reader.js";
 import {
   parseContinuation,
@@ -80,6 +83,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   readonly #connection: ConnectionContext;
   readonly #socket: Duplex;
   readonly #service: ServiceContext;
+  readonly #accessLog: AccessLog | null;
   readonly #app: RequestDelegate;
   readonly #logger: Logger;
   readonly #reader: FrameReader;
@@ -130,6 +134,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     this.#connection = connection;
     this.#socket = connection.transport;
     this.#service = service;
+    this.#accessLog = service.accessLog ?? null;
     this.#app = app;
     this.#logger = service.loggerFactory.createLogger("X.Server.Http2");
     this.scheme = options.scheme ?? "http";
@@ -519,7 +524,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       fields = this.#decoder.decode(data);
     } catch (error) {
       if (!(error instanceof HeaderListTooLargeError)) throw error;
-      fields = [];
+      fields = error.decodedFields as HeaderField[];
       tooLarge = true;
     }
     if (block.streamError !== null) {
@@ -572,26 +577,32 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       return;
     }
     if (tooLarge || fields.length > limits.maxRequestHeaderCount) {
-      this.#rejectWithStatus(id, endStream, 431);
+      this.#rejectWithStatus(id, endStream, 431, fields);
       return;
     }
     const head = readRequestHead(id, fields);
+    // Kestrel validates the host of HTTP/2 requests as of HTTP/1.1 ones (RFC 9110 §7.2), answering 400.
+    if (!isValidAuthority(head.authority, true)) {
+      this.#rejectWithStatus(id, endStream, 400, fields);
+      return;
+    }
     if (head.contentLength !== null && endStream && head.contentLength !== 0) {
       throw new Http2StreamError(id, ErrorCode.PROTOCOL_ERROR, "content-length without content");
     }
     const maxBody = limits.maxRequestBodySize;
     if (maxBody !== null && head.contentLength !== null && head.contentLength > maxBody) {
-      this.#rejectWithStatus(id, endStream, 413);
+      this.#rejectWithStatus(id, endStream, 413, fields);
       return;
     }
     const stream = new Http2Stream(this, id, head, endStream, { send: this.#peerInitialWindow, receive: limits.http2.initialStreamWindowSize }, maxBody);
+    stream.accessLogStartedAt = accessLogStart(this.#accessLog);
     this.#streams.set(id, stream);
     this.#idleSince = Number.POSITIVE_INFINITY;
     void this.#runApp(stream);
   }
 
   /** Answers a request that is not passed to the app (431, 413) and ends the stream. */
-  #rejectWithStatus(id: number, endStream: boolean, status: number): void {
+  #rejectWithStatus(id: number, endStream: boolean, status: number, fields: readonly HeaderField[]): void {
     const block = this.#encoder.encode([
       { name: ":status", value: String(status) },
       { name: "content-length", value: "0" },
@@ -601,6 +612,10 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     // §8.1: a response before the request is complete is followed by RST_STREAM NO_ERROR.
     if (!endStream) this.#socket.write(rstStreamFrame(id, ErrorCode.NO_ERROR));
     this.#rememberClosed(id, !endStream);
+    const log = this.#accessLog;
+    if (log !== null && log.sink !== null) {
+      writeAccessLog(log, pseudoHeadersOf(fields), -1, this.connectionInfo, { status, bytes: 0, rejected: true, aborted: false });
+    }
   }
 
   #onTrailers(stream: Http2Stream, block: OpenHeaderBlock, fields: HeaderField[], tooLarge: boolean): void {
@@ -807,6 +822,16 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       this.#onAppError(stream, error);
     }
     stream.appDone = true;
+    const log = this.#accessLog;
+    if (log !== null && log.sink !== null) {
+      const response = stream.response;
+      writeAccessLog(log, { method: stream.request.method, path: stream.request.rawTarget }, stream.accessLogStartedAt, this.connectionInfo, {
+        status: response.statusCode,
+        bytes: response.bodyBytesWritten,
+        rejected: false,
+        aborted: stream.isAborted,
+      });
+    }
     try {
       await stream.response.runOnCompleted();
     } catch (error) {

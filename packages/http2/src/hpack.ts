@@ -57,14 +57,17 @@ export class HeaderListTooLargeError extends Error {
   readonly limit: number;
   /** Fields materialised before the bound was crossed (the rest were only measured). */
   readonly fieldsDecoded: number;
+  /** Those fields (pseudo-headers come first, so a rejected request can still be logged by method and path). */
+  readonly decodedFields: readonly HeaderField[];
 
-  constructor(reason: "list" | "field", size: number, limit: number, fieldsDecoded: number) {
+  constructor(reason: "list" | "field", size: number, limit: number, fieldsDecoded: number, decodedFields: readonly HeaderField[] = []) {
     super(reason === "list" ? `header list of ${size} octets exceeds ${limit}` : `a header field exceeds ${limit} octets`);
     this.name = "HeaderListTooLargeError";
     this.reason = reason;
     this.size = size;
     this.limit = limit;
     this.fieldsDecoded = fieldsDecoded;
+    this.decodedFields = decodedFields;
   }
 }
 
@@ -288,7 +291,7 @@ export class HpackDecoder {
     }
     if (exceeded !== null) {
       const limit = exceeded === "field" ? this.#maxFieldSize : this.#maxHeaderListSize;
-      throw new HeaderListTooLargeError(exceeded, listSize, limit, fields.length);
+      throw new HeaderListTooLargeError(exceeded, listSize, limit, fields.length, fields);
     }
     return fields;
   }

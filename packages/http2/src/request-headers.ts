@@ -98,6 +98,8 @@ export function readRequestHead(streamId: number, fields: readonly HeaderField[]
   if (!(path.startsWith("/") || (path === "*" && method === "OPTIONS"))) throw malformed(streamId, "invalid :path");
   // §8.3.1: :authority and Host, when both are present, must agree.
   const host = headers.get("host");
+  // §8.3.1: ":authority MUST NOT include the deprecated userinfo subcomponent".
+  if (authority?.includes("@")) throw malformed(streamId, "userinfo in :authority");
   if (authority !== undefined && host !== undefined && host !== authority) throw malformed(streamId, ":authority and host differ");
   return { method, scheme, authority: authority ?? host ?? "", path, headers, contentLength: contentLengthOf(streamId, headers) };
 }

@@ -67,6 +67,11 @@ export class Http2Response implements HttpResponse {
     this.#owner = owner;
   }
 
+  /** Body bytes the app wrote (for the access log). */
+  get bodyBytesWritten(): number {
+    return this.#written;
+  }
+
   get statusCode(): number {
     return this.#status;
   }

@@ -84,6 +84,8 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
   readonly #owner: StreamOwner;
   readonly #body: Http1RequestBody | null;
   #features: FeatureCollection | undefined;
+  /** Set when middleware rewrites the addresses for this request (forwarded headers). */
+  #connectionOverride: ConnectionInfo | undefined;
   #items: Map<unknown, unknown> | undefined;
   #abortController: AbortController | undefined;
   #aborted = false;
@@ -95,6 +97,8 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
   clientDone = false;
   /** The application's request delegate has returned (or thrown). */
   appDone = false;
+  /** When the request's headers were complete, for the access log; -1 while the log is off. */
+  accessLogStartedAt = -1;
   /** The server sent END_STREAM or RST_STREAM. */
   serverDone = false;
   /** Flow-control window for our DATA frames on this stream (§6.9). */
@@ -119,13 +123,18 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
   // ---- HttpContext ----------------------------------------------------------------
 
   get connection(): ConnectionInfo {
-    return this.#owner.connectionInfo;
+    return this.#connectionOverride ?? this.#owner.connectionInfo;
+  }
+
+  set connection(value: ConnectionInfo) {
+    this.#connectionOverride = value;
+    this.#features?.set(HttpConnectionFeature, value);
   }
 
   get features(): FeatureCollection {
     if (this.#features === undefined) {
       const f = new FeatureCollection(this.#owner.connectionFeatures);
-      f.set(HttpConnectionFeature, this.#owner.connectionInfo);
+      f.set(HttpConnectionFeature, this.connection);
       f.set(HttpRequestLifetimeFeature, this);
       f.set(HttpMaxRequestBodySizeFeature, this);
       f.set(HttpRequestBodyDetectionFeature, this);

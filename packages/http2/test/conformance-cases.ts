@@ -944,6 +944,22 @@ export const cases: Case[] = [
   ...[":method", ":scheme", ":path"].map((name) => malformed(`§8.3.1 missing ${name} → RST_STREAM PROTOCOL_ERROR`, () => without(name))),
   malformed("§8.3.1 empty :path → RST_STREAM PROTOCOL_ERROR", () => getFields("")),
   malformed("§8.3.1 :path '*' on a GET (only OPTIONS may use it) → RST_STREAM PROTOCOL_ERROR", () => getFields("*")),
+  malformed("§8.3.1 :authority with userinfo (user@host) → RST_STREAM PROTOCOL_ERROR", () => withAuthority("user@localhost")),
+  ...[
+    ["a space", "local host"],
+    ["an unbracketed IPv6 literal", "::1"],
+    ["a non-numeric port", "localhost:http"],
+    ["raw UTF-8 bytes", Buffer.from("bücher.example").toString("latin1")],
+  ].map(([what, value]) => ({
+    name: `§8.3.1 :authority with ${what} is not an RFC 3986 authority → 400, as Kestrel answers an invalid host`,
+    send: (c: H2Client) => c.request(1, withAuthority(value!)),
+    expect: { status: 400 } as Expect,
+  })),
+  {
+    name: "§8.3.1 :authority as a bracketed IPv6 literal with a port → 200",
+    send: (c) => c.request(1, withAuthority("[::1]:8080")),
+    expect: { status: 200 },
+  },
   {
     name: "§8.3.1 OPTIONS with :path '*' → 200",
     send: (c) => c.request(1, [...requestHeaders("OPTIONS", "*"), CUSTOM]),
@@ -1036,3 +1052,8 @@ export const cases: Case[] = [
     expect: { status: 200, headers: { "x-echo-custom": "plain", "x-cookie": "n=1" } },
   },
 ];
+
+/** A GET of `/` whose :authority is `value`. */
+function withAuthority(value: string): HeaderField[] {
+  return getFields("/").map((f) => (f.name === ":authority" ? F(":authority", value) : f));
+}
