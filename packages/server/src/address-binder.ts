@@ -106,13 +106,26 @@ export function listenOptionsFromUrl(options: ServerOptions, address: BindingAdd
 /** Binds every endpoint; on any failure unbinds what was bound and rethrows. */
 export async function bindAll(listenOptions: readonly ListenOptions[], bind: BindEndPoint, logger: Logger): Promise<BoundEndpoint[]> {
   const bound: BoundEndpoint[] = [];
-  try {
-    for (const lo of listenOptions) bound.push(...(await bindOne(lo, bind, logger)));
-  } catch (error) {
-    await Promise.allSettled(bound.map((b) => b.unbind()));
-    throw error;
+  for (const lo of listenOptions) {
+    try {
+      bound.push(...(await bindOne(lo, bind, logger)));
+    } catch (error) {
+      await Promise.allSettled(bound.map((b) => b.unbind()));
+      throw namingEndpoint(error, lo);
+    }
   }
   return bound;
+}
+
+/**
+ * Marks a bind failure with the configuration endpoint it belongs to
+ * (`error.endpointName`), so the host can name the key at fault.
+ */
+function namingEndpoint(error: unknown, lo: ListenOptions): unknown {
+  if (lo.endpointName !== undefined && error instanceof Error && !("endpointName" in error)) {
+    Object.defineProperty(error, "endpointName", { value: lo.endpointName, enumerable: true });
+  }
+  return error;
 }
 
 async function bindOne(lo: ListenOptions, bind: BindEndPoint, logger: Logger): Promise<BoundEndpoint[]> {

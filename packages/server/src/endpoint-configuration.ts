@@ -28,10 +28,17 @@ export type ConfigureEndpoint = (listenOptions: ListenOptions, endpoint: Endpoin
 export class EndpointConfigurationLoader {
   /** The section endpoints are read from; undefined means the host's `Kestrel` section. */
   readonly configuration: unknown;
+  /**
+   * Whether the host rebinds configuration endpoints when the section
+   * changes (Kestrel's `reloadOnChange`). The host's own `Kestrel` section
+   * reloads; a section given to `configure(section)` does only when asked.
+   */
+  readonly reloadOnChange: boolean;
   readonly #endpoints = new Map<string, { readonly name: string; readonly configure: ConfigureEndpoint }>();
 
-  constructor(configuration?: unknown) {
+  constructor(configuration?: unknown, reloadOnChange = configuration === undefined) {
     this.configuration = configuration;
+    this.reloadOnChange = reloadOnChange;
   }
 
   /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type EndPoint, ipEndPoint, OptionsValidationError, ServerLimits, unixEndPoint } from "@x/abstractions";
+import { AccessLog, type EndPoint, ipEndPoint, OptionsValidationError, ServerLimits, unixEndPoint } from "@x/abstractions";
 import { isIP } from "node:net";
 import type { ServerCertificate } from "@x/https-sni";
 import { EndpointConfigurationLoader } from "./endpoint-configuration.js";
@@ -36,6 +36,12 @@ export class ServerOptions {
    * connection are reused; set true to parse every request afresh.
    */
   disableStringReuse = false;
+  /**
+   * The access log: set `accessLog.sink` for one entry per request, including
+   * the requests the server rejects itself (400, 408, 413, 414, 431). Off
+   * (no sink) by default; the sink may be set or cleared while running.
+   */
+  readonly accessLog = new AccessLog();
   /** Endpoints configured in code, in order. */
   readonly listenOptions: ListenOptions[] = [];
   /**
@@ -57,13 +63,15 @@ export class ServerOptions {
    * Where configuration endpoints come from, and code hooks for them by name
    * (Kestrel's `Configure(IConfiguration)`). Without an argument the host's
    * `Kestrel` section is kept; a section replaces it. Each call returns a new
-   * loader, and the last one is used.
+   * loader, and the last one is used. `reloadOnChange` (default: true for
+   * the host's own section, false for one given here) makes the host rebind
+   * the endpoints whose settings change while it runs.
    *
    * @example
    * options.configure(config.getSection("Kestrel")).endpoint("Admin", (lo) => lo.use(allowOnlyLoopback));
    */
-  configure(configuration?: unknown): EndpointConfigurationLoader {
-    this.#configurationLoader = new EndpointConfigurationLoader(configuration);
+  configure(configuration?: unknown, reloadOnChange?: boolean): EndpointConfigurationLoader {
+    this.#configurationLoader = new EndpointConfigurationLoader(configuration, reloadOnChange);
     return this.#configurationLoader;
   }
 

@@ -42,6 +42,12 @@ export interface ServerDependencies {
   startHeartbeatTimer?: boolean;
 }
 
+/** An endpoint `rebind` could not bind, and why. */
+export interface RebindFailure {
+  readonly listenOptions: ListenOptions;
+  readonly error: unknown;
+}
+
 /** Kestrel's host default shutdown timeout. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
@@ -70,8 +76,15 @@ export class Server {
   #stopping: Promise<void> | null = null;
   #bound: BoundEndpoint[] = [];
   #manager: ConnectionManager | null = null;
-  /** Aborted at stop: connection middleware releases what it holds (certificate file watches). */
-  readonly #lifetime = new AbortController();
+  /**
+   * One per endpoint, aborted when the endpoint is removed or the server
+   * stops: its connection middleware releases what it holds (certificate file watches).
+   */
+  readonly #endpointLifetimes = new Map<ListenOptions, AbortController>();
+  /** Open connections by the endpoint that accepted them, so a removed endpoint can close its own. */
+  readonly #endpointConnections = new Map<ListenOptions, Set<ConnectionContext>>();
+  /** The rebind in progress: rebinds run one at a time, and stop waits for them. */
+  #rebinding: Promise<unknown> | null = null;
 
   constructor(options: ServerOptions = new ServerOptions(), deps: ServerDependencies = {}) {
     this.options = options;
@@ -116,6 +129,7 @@ export class Server {
         heartbeat: this.heartbeat,
         addServerHeader: this.options.addServerHeader,
         disableStringReuse: this.options.disableStringReuse,
+        accessLog: this.options.accessLog,
         upgradedConnections: createResourceCounter(limits.maxConcurrentUpgradedConnections),
       };
       this.#manager = new ConnectionManager(limits.maxConcurrentConnections);
@@ -125,11 +139,10 @@ export class Server {
       this.#bound = await bindAll(endpoints, this.#bind, logger);
     } catch (error) {
       this.#state = ServerState.Stopped;
-      this.#lifetime.abort();
+      this.#endEndpointLifetimes();
       throw error;
     }
-    this.#serverAddresses.addresses.length = 0;
-    for (const b of this.#bound) this.#serverAddresses.addresses.push(b.url);
+    this.#publishAddresses();
     // stop() was called while binding: it waits for this and unbinds; do not come back to life.
     if (this.#state !== ServerState.Starting) return;
     if (this.#startTimer) this.heartbeat.start();
@@ -151,12 +164,13 @@ export class Server {
   async #stop(timeoutMs: number): Promise<void> {
     this.#state = ServerState.Stopping;
     const logger = this.#loggerFactory.createLogger("X.Server");
-    // A stop during start waits for the binding to finish, so nothing stays bound.
+    // A stop during start (or a rebind) waits for the binding to finish, so nothing stays bound.
     await this.#starting?.catch(() => {});
+    await this.#rebinding;
     await Promise.allSettled(this.#bound.map((b) => b.unbind()));
     const manager = this.#manager;
     if (manager === null) {
-      this.#lifetime.abort();
+      this.#endEndpointLifetimes();
       this.#state = ServerState.Stopped;
       return;
     }
@@ -167,8 +181,84 @@ export class Server {
       await manager.waitForDrain(1_000);
     }
     this.heartbeat.stop();
-    this.#lifetime.abort();
+    this.#endEndpointLifetimes();
     this.#state = ServerState.Stopped;
+  }
+
+  /**
+   * Changes the bound endpoints of a running server, as Kestrel does when its
+   * configuration section changes: unbinds `remove` first (so an endpoint can
+   * come back on the same port with new settings), binds `add`, and updates
+   * `addresses`. Connections accepted by a removed endpoint are asked to close
+   * once their request completes and are aborted after `timeoutMs`; the
+   * other endpoints keep serving throughout. An endpoint that fails to bind
+   * is logged and reported in the result; the others still bind.
+   */
+  rebind(remove: readonly ListenOptions[], add: readonly ListenOptions[], timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS): Promise<RebindFailure[]> {
+    const previous = this.#rebinding ?? Promise.resolve();
+    const run = previous.then(() => this.#rebind(remove, add, timeoutMs));
+    this.#rebinding = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async #rebind(remove: readonly ListenOptions[], add: readonly ListenOptions[], timeoutMs: number): Promise<RebindFailure[]> {
+    if (this.#state !== ServerState.Started) throw new OptionsValidationError("Endpoints can only be rebound while the server is running", "Server");
+    const logger = this.#loggerFactory.createLogger("X.Server");
+    const removing = new Set(remove);
+    const unbinding = this.#bound.filter((b) => removing.has(b.listenOptions));
+    this.#bound = this.#bound.filter((b) => !removing.has(b.listenOptions));
+    await Promise.allSettled(unbinding.map((b) => b.unbind()));
+    const draining: ConnectionContext[] = [];
+    for (const lo of remove) {
+      this.#pipelines.delete(lo);
+      this.#endpointLifetimes.get(lo)?.abort();
+      this.#endpointLifetimes.delete(lo);
+      for (const connection of this.#endpointConnections.get(lo) ?? []) {
+        draining.push(connection);
+        connection.requestClose();
+      }
+    }
+    for (const b of unbinding) logger.info(`Stopped listening on ${b.url}`);
+    const failures: RebindFailure[] = [];
+    for (const lo of add) {
+      this.#pipelines.set(lo, this.#buildPipeline(lo));
+      try {
+        const bound = await bindAll([lo], this.#bind, logger);
+        this.#bound.push(...bound);
+        for (const b of bound) logger.info(`Now listening on: ${b.url}`);
+      } catch (error) {
+        this.#pipelines.delete(lo);
+        this.#endpointLifetimes.get(lo)?.abort();
+        this.#endpointLifetimes.delete(lo);
+        logger.error({ err: error }, `Unable to bind ${lo.toUrl()}: ${(error as Error).message}`);
+        failures.push({ listenOptions: lo, error });
+      }
+    }
+    this.#publishAddresses();
+    if (draining.length > 0) this.#abortAfter(draining, timeoutMs);
+    return failures;
+  }
+
+  /** Aborts the connections of removed endpoints that are still open after the timeout. */
+  #abortAfter(connections: readonly ConnectionContext[], timeoutMs: number): void {
+    const timer = setTimeout(() => {
+      for (const connection of connections) if (!connection.rawTransport.destroyed) connection.abort();
+    }, timeoutMs);
+    timer.unref();
+  }
+
+  #publishAddresses(): void {
+    const addresses = this.#serverAddresses.addresses;
+    addresses.length = 0;
+    for (const b of this.#bound) addresses.push(b.url);
+  }
+
+  #endEndpointLifetimes(): void {
+    for (const lifetime of this.#endpointLifetimes.values()) lifetime.abort();
+    this.#endpointLifetimes.clear();
   }
 
   // ---- connections ------------------------------------------------------------------
@@ -190,10 +280,13 @@ export class Server {
       this.#loggerFactory.createLogger("X.Server.Connections"),
       service.limits.requestHeadersTimeout,
     );
+    const lifetime = new AbortController();
+    this.#endpointLifetimes.set(lo, lifetime);
+    this.#endpointConnections.set(lo, new Set());
     const middleware = lo.buildMiddleware({
       createLogger: (category) => this.#loggerFactory.createLogger(category),
       heartbeat: this.heartbeat,
-      signal: this.#lifetime.signal,
+      signal: lifetime.signal,
     });
     return composeConnectionMiddleware(middleware, terminal);
   }
@@ -215,6 +308,8 @@ export class Server {
       connection.abort();
       return;
     }
+    const open = this.#endpointConnections.get(lo);
+    open?.add(connection);
     if (manager.isCapped) {
       connection.features.set(DecrementConcurrentConnectionCountFeature, { releaseConnection: () => manager.releaseSlot(connection) });
     }
@@ -226,11 +321,12 @@ export class Server {
       done = Promise.reject(error);
     }
     // One closure for both outcomes: the pipeline resolves with nothing, so anything is a failure.
-    const settle = (error?: unknown) => this.#onConnectionDone(connection, error);
+    const settle = (error?: unknown) => this.#onConnectionDone(connection, open, error);
     done.then(settle, settle);
   }
 
-  #onConnectionDone(connection: ConnectionContext, error: unknown): void {
+  #onConnectionDone(connection: ConnectionContext, open: Set<ConnectionContext> | undefined, error: unknown): void {
+    open?.delete(connection);
     if (error !== undefined) {
       this.#loggerFactory.createLogger("X.Server.Connections").debug({ connectionId: connection.id, err: error }, "Connection pipeline failed");
     }
