@@ -143,6 +143,7 @@ export class ListenOptions {
       throw new TypeError("useHttps expects a certificate, a certificate path, { certPath, keyPath }, or a configure function");
     }
     const options: HttpsConnectionAdapterOptions = {};
+    this.serverOptions?.configurationHttpsDefaults?.(options);
     this.serverOptions?.httpsDefaults?.(options);
     if (certificate !== undefined) options.serverCertificate = certificate;
     configure?.(options);

@@ -80,6 +80,19 @@ export class ServerOptions {
     return this.#configurationLoader;
   }
 
+  /**
+   * Endpoint defaults from configuration (`Kestrel:EndpointDefaults`), set by
+   * the host. They apply to every endpoint (code, URLs and configuration)
+   * before the code's `configureEndpointDefaults`, as in Kestrel.
+   */
+  configurationEndpointDefaults: ConfigureListenOptions | undefined;
+  /**
+   * HTTPS defaults from configuration (`Kestrel:EndpointDefaults`'s
+   * `SslProtocols` and `ClientCertificateMode`), set by the host; applied
+   * before `configureHttpsDefaults`.
+   */
+  configurationHttpsDefaults: ConfigureHttpsOptions | undefined;
+
   /** Runs for every endpoint created after this call; the last call wins (Kestrel's ConfigureEndpointDefaults). */
   configureEndpointDefaults(configure: ConfigureListenOptions): this {
     this.#endpointDefaults = configure;
@@ -139,8 +152,9 @@ export class ServerOptions {
     return this.#add(new ListenOptions(unixEndPoint(path), false, this), configure);
   }
 
-  /** Applies endpoint defaults, then the endpoint's own configuration. */
+  /** Applies endpoint defaults (from configuration, then from code), then the endpoint's own configuration. */
   applyConfiguration(listenOptions: ListenOptions, configure?: ConfigureListenOptions): ListenOptions {
+    this.configurationEndpointDefaults?.(listenOptions);
     this.#endpointDefaults?.(listenOptions);
     configure?.(listenOptions);
     return listenOptions;
