@@ -6,14 +6,19 @@
  * @module
  */
 import { ApplicationBuilder, type LoggerFactory, OptionsValidationError, type RequestDelegate, ServerAddressesFeature } from "@x/abstractions";
+import { ForwardedHeadersMiddleware } from "@x/forwarded-headers";
+import { HostFilteringMiddleware } from "@x/host-filtering";
 import { findDevelopmentCertificate } from "@x/https-sni";
 import { Server, ServerOptions, splitUrls } from "@x/server";
+import { ACCESS_LOG_CATEGORY, accessLogSink, applyAccessLogConfiguration } from "./access-log-configuration.js";
 import { ApplicationLifetime } from "./application-lifetime.js";
+import { EndpointReloader } from "./endpoint-reloader.js";
 import { type Configuration, type ConfigurationRoot, getBoolean, getNumber } from "./configuration/index.js";
 import type { HostEnvironment } from "./host-environment.js";
 import { readCertificate } from "./certificate-configuration.js";
-import { applyKestrelSettings, isConfiguration, loadEndpoints } from "./kestrel-configuration.js";
+import { applyEndpointDefaults, applyKestrelSettings, type ConfigurationEndpoint, isConfiguration, loadConfigurationEndpoints } from "./kestrel-configuration.js";
 import { PinoLoggerFactory, type PinoLoggerFactoryOptions, readLogLevelRules } from "./logging/pino-logger-factory.js";
+import { forwardedHeadersOptionsFrom, hostFilteringOptionsFrom } from "./web-defaults.js";
 import { type WebHostBuilder, type WebHostBuilderContext, WebHostDefaults } from "./web-host-builder.js";
 
 export interface AppHostInit {
@@ -37,6 +42,10 @@ export class AppHost {
   readonly #hostConfiguration: ConfigurationRoot;
   readonly #web: WebHostBuilder | null;
   #server: Server | null = null;
+  /** What runs on configuration changes while started (endpoint rebind, access log, host filtering). */
+  readonly #onConfigurationChange: Array<() => void> = [];
+  #unsubscribe: (() => void) | null = null;
+  #endpointReloader: EndpointReloader | null = null;
   #state: "created" | "starting" | "started" | "stopping" | "stopped" = "created";
   #stopping: Promise<void> | null = null;
 
@@ -58,6 +67,7 @@ export class AppHost {
       });
       this.loggerFactory = factory;
     }
+    this.lifetime.logger = this.loggerFactory.createLogger("X.Hosting.Lifetime");
   }
 
   /** The running server (after `start`). */
@@ -66,19 +76,29 @@ export class AppHost {
   }
 
   /** Starts the server; rejects (after logging) when it cannot bind or is misconfigured. */
-  async start(): Promise<void> {
-    if (this.#state !== "created") throw new Error("The host has already been started");
+  start(): Promise<void> {
+    if (this.#state !== "created") return Promise.reject(new Error("The host has already been started"));
     this.#state = "starting";
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  #starting: Promise<void> | null = null;
+
+  async #start(): Promise<void> {
     const logger = this.loggerFactory.createLogger("X.Hosting.Lifetime");
     try {
+      // Read now so an invalid ShutdownTimeoutSeconds fails the start, naming its key, rather than the stop.
+      void this.shutdownTimeoutMs;
       if (this.#web !== null) {
-        const server = this.#createServer();
+        const { server, endpoints, endpointsSection } = this.#createServer();
         this.#server = server;
         await server.start(this.#buildApplication());
         for (const url of server.addresses) logger.info(`Now listening on: ${url}`);
+        this.#watchEndpoints(server, endpoints, endpointsSection);
       }
     } catch (error) {
-      const key = (error as { key?: string }).key;
+      const key = this.#keyOf(error);
       this.loggerFactory
         .createLogger("X.Hosting")
         .fatal({ err: error, key }, `Unable to start the host: ${(error as Error).message}${key && this.environment.isDevelopment() ? ` (check the configuration key '${key}')` : ""}`);
@@ -86,11 +106,14 @@ export class AppHost {
       this.configuration.dispose();
       throw error;
     }
+    this.#unsubscribe = this.configuration.onChange(() => {
+      for (const onChange of this.#onConfigurationChange) onChange();
+    });
     this.#state = "started";
     logger.info("Application started. Press Ctrl+C to shut down.");
     logger.info(`Hosting environment: ${this.environment.environmentName}`);
     logger.info(`Content root path: ${this.environment.contentRootPath}`);
-    this.lifetime.notifyStarted();
+    await this.lifetime.notifyStarted();
   }
 
   /** Stops gracefully: in-flight requests get up to the shutdown timeout (30 s by default). */
@@ -99,7 +122,12 @@ export class AppHost {
     return this.#stopping;
   }
 
-  /** Starts, waits for SIGINT, SIGTERM or `stopApplication()`, then stops. */
+  /**
+   * Starts, waits for SIGINT, SIGTERM or `stopApplication()`, then stops.
+   * When the host cannot start (an address in use, a bad certificate, an
+   * invalid setting), the cause is logged, `process.exitCode` is set to 1
+   * and the error is rethrown.
+   */
   async run(): Promise<void> {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -115,7 +143,12 @@ export class AppHost {
     };
     for (const s of SIGNALS) process.on(s, onSignal);
     try {
-      await this.start();
+      try {
+        await this.start();
+      } catch (error) {
+        process.exitCode = 1;
+        throw error;
+      }
       await this.lifetime.stopRequested;
       await this.stop();
     } finally {
@@ -123,12 +156,18 @@ export class AppHost {
     }
   }
 
+  /** `ShutdownTimeoutSeconds` (default 30) in milliseconds; throws naming the key for a value that is not a number of seconds >= 0. */
   get shutdownTimeoutMs(): number {
     const seconds = getNumber(this.configuration, WebHostDefaults.ShutdownTimeoutKey) ?? DEFAULT_SHUTDOWN_TIMEOUT_S;
+    if (!(seconds >= 0) || !Number.isFinite(seconds)) {
+      throw new OptionsValidationError(`'${seconds}' at 'ShutdownTimeoutSeconds' is not a number of seconds >= 0`, "ShutdownTimeoutSeconds");
+    }
     return seconds * 1000;
   }
 
   async #stop(): Promise<void> {
+    // A stop during the start waits for it, so the events stay in order: started, stopping, stopped.
+    if (this.#state === "starting") await this.#starting?.catch(() => {});
     if (this.#state === "created" || this.#state === "stopped") {
       this.#state = "stopped";
       this.configuration.dispose();
@@ -137,14 +176,23 @@ export class AppHost {
     this.#state = "stopping";
     const logger = this.loggerFactory.createLogger("X.Hosting.Lifetime");
     logger.info("Application is shutting down...");
-    this.lifetime.notifyStopping();
+    this.#unsubscribe?.();
+    this.#endpointReloader?.dispose();
+    let timeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_S * 1000;
     try {
-      await this.#server?.stop(this.shutdownTimeoutMs);
+      timeoutMs = this.shutdownTimeoutMs;
+    } catch (error) {
+      // The setting became invalid after the start (a reload): stop anyway, with the default.
+      logger.warn({ err: error }, `Using the default shutdown timeout of ${DEFAULT_SHUTDOWN_TIMEOUT_S} s: ${(error as Error).message}`);
+    }
+    await this.lifetime.notifyStopping(timeoutMs);
+    try {
+      await this.#server?.stop(timeoutMs);
     } finally {
       this.configuration.dispose();
       this.#hostConfiguration.dispose();
       this.#state = "stopped";
-      this.lifetime.notifyStopped();
+      await this.lifetime.notifyStopped();
     }
   }
 
@@ -152,7 +200,43 @@ export class AppHost {
     return { configuration: this.configuration, hostingEnvironment: this.environment };
   }
 
-  #createServer(): Server {
+  /** Resolves once configuration-driven endpoint changes queued so far are applied (tests, embedding). */
+  get endpointsSettled(): Promise<void> {
+    return this.#endpointReloader?.settled ?? Promise.resolve();
+  }
+
+  /** The configuration key at fault in a startup error, when it can be told. */
+  #keyOf(error: unknown): string | undefined {
+    const e = error as { key?: string; endpointName?: string };
+    if (e.key !== undefined) return e.key;
+    if (e.endpointName !== undefined) {
+      const section = this.#endpointsSectionPath ?? "Kestrel";
+      return `${section}:Endpoints:${e.endpointName}:Url`;
+    }
+    return undefined;
+  }
+
+  #endpointsSectionPath: string | undefined;
+
+  #watchEndpoints(server: Server, endpoints: ConfigurationEndpoint[], section: Configuration): void {
+    const options = server.options;
+    if (!(options.configurationLoader?.reloadOnChange ?? true)) return;
+    const reloader = new EndpointReloader(
+      {
+        server,
+        options,
+        section,
+        logger: this.loggerFactory.createLogger("X.Hosting"),
+        contentRoot: this.environment.contentRootPath,
+        shutdownTimeoutMs: () => this.shutdownTimeoutMs,
+      },
+      endpoints,
+    );
+    this.#endpointReloader = reloader;
+    this.#onConfigurationChange.push(() => reloader.onConfigurationChanged());
+  }
+
+  #createServer(): { server: Server; endpoints: ConfigurationEndpoint[]; endpointsSection: Configuration } {
     const web = this.#web!;
     const options = new ServerOptions();
     const logger = this.loggerFactory.createLogger("X.Server");
@@ -172,17 +256,34 @@ export class AppHost {
     // options.configure(section) in code replaces the section endpoints come from, as in Kestrel.
     const endpointsSection = this.#endpointsSection(options, kestrel);
     if (endpointsSection !== kestrel) {
+      applyEndpointDefaults(endpointsSection, options);
       const certificate = readCertificate(endpointsSection.getSection("Certificates:Default"), contentRoot);
       if (certificate !== undefined) options.defaultCertificate = certificate;
     }
+    this.#endpointsSectionPath = endpointsSection === kestrel ? "Kestrel" : (endpointsSection as { path?: string }).path;
     // Configuration endpoints are created after the code callbacks (so endpoint defaults apply), and bind first.
-    options.listenOptions.unshift(...loadEndpoints(endpointsSection, options, logger, contentRoot));
+    const endpoints = loadConfigurationEndpoints(endpointsSection, options, logger, contentRoot);
+    options.listenOptions.unshift(...endpoints.map((e) => e.listenOptions));
+    this.#configureAccessLog(options);
     const server = new Server(options, { loggerFactory: this.loggerFactory });
     const addresses = server.addresses;
     for (const url of splitUrls(this.configuration.get(WebHostDefaults.ServerUrlsKey))) addresses.push(url);
     const prefer = getBoolean(this.configuration, WebHostDefaults.PreferHostingUrlsKey);
     if (prefer !== undefined) server.features.get(ServerAddressesFeature)!.preferHostingUrls = prefer;
-    return server;
+    return { server, endpoints, endpointsSection };
+  }
+
+  /** `AccessLog:Enabled` turns the access log on and off, following reloads. */
+  #configureAccessLog(options: ServerOptions): void {
+    const sink = accessLogSink(this.loggerFactory.createLogger(ACCESS_LOG_CATEGORY));
+    applyAccessLogConfiguration(this.configuration, options.accessLog, sink);
+    this.#onConfigurationChange.push(() => {
+      try {
+        applyAccessLogConfiguration(this.configuration, options.accessLog, sink);
+      } catch (error) {
+        this.loggerFactory.createLogger("X.Hosting").warn({ err: error }, `Ignoring the changed access log setting: ${(error as Error).message}`);
+      }
+    });
   }
 
   #endpointsSection(options: ServerOptions, kestrel: Configuration): Configuration {
@@ -197,8 +298,29 @@ export class AppHost {
   #buildApplication(): RequestDelegate {
     const app = new ApplicationBuilder();
     const context = this.#context();
+    if (this.#web!.useWebDefaults) this.#useWebDefaults(app);
     for (const configure of this.#web!.appCallbacks) configure(app, context);
     return app.build();
+  }
+
+  /**
+   * What ASP.NET Core's startup filters put in front of the app: host
+   * filtering (re-read when `AllowedHosts` changes), then forwarded headers
+   * when `FORWARDEDHEADERS_ENABLED` is true.
+   */
+  #useWebDefaults(app: ApplicationBuilder): void {
+    const web = this.#web!;
+    const filter = new HostFilteringMiddleware(hostFilteringOptionsFrom(this.configuration, web.hostFilteringCallbacks), this.loggerFactory.createLogger("X.HostFiltering"));
+    this.#onConfigurationChange.push(() => {
+      try {
+        filter.update(hostFilteringOptionsFrom(this.configuration, web.hostFilteringCallbacks));
+      } catch (error) {
+        this.loggerFactory.createLogger("X.Hosting").warn({ err: error }, `Ignoring the changed AllowedHosts: ${(error as Error).message}`);
+      }
+    });
+    app.use(filter.invoke);
+    const forwarded = forwardedHeadersOptionsFrom(this.configuration, web.forwardedHeadersCallbacks);
+    if (forwarded !== null) app.use(new ForwardedHeadersMiddleware(forwarded, this.loggerFactory.createLogger("X.ForwardedHeaders")).invoke);
   }
 }
 

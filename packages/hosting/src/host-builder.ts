@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { ConfigurationBuilder, type ConfigurationRoot } from "./configuration/index.js";
 import { AppHost } from "./app-host.js";
-import type { PinoLoggerFactoryOptions } from "./logging/pino-logger-factory.js";
+import { type PinoLoggerFactoryOptions, readLogFormat } from "./logging/pino-logger-factory.js";
 import { Environments, HostEnvironment } from "./host-environment.js";
 import { WebHostBuilder, WebHostDefaults } from "./web-host-builder.js";
 
@@ -73,10 +73,14 @@ export class HostBuilder {
 
   /**
    * The web host with ASP.NET Core's web defaults: `ASPNETCORE_`-prefixed
-   * environment variables in the host configuration, and the server
-   * configured from the `Kestrel` section.
+   * environment variables in the host configuration, the server configured
+   * from the `Kestrel` section, host filtering from `AllowedHosts` in front
+   * of the app, and forwarded headers (For and Proto) when
+   * `ASPNETCORE_FORWARDEDHEADERS_ENABLED=true`.
    */
   configureWebHostDefaults(configure: (web: WebHostBuilder) => void): this {
+    this.#web ??= new WebHostBuilder();
+    this.#web.useWebDefaults = true;
     return this.configureWebHost(configure);
   }
 
@@ -97,11 +101,20 @@ export class HostBuilder {
       hostConfig.get(WebHostDefaults.ApplicationKey) || "app",
       hostConfig.get(WebHostDefaults.ContentRootKey) || process.cwd(),
     );
-    const appConfig = this.#buildAppConfiguration(hostConfig, environment);
-    const logging: PinoLoggerFactoryOptions = {};
-    const context: HostBuilderContext = { configuration: appConfig, hostingEnvironment: environment };
-    for (const configure of this.#loggingCallbacks) configure(context, logging);
-    return new AppHost({ configuration: appConfig, hostConfiguration: hostConfig, environment, web: this.#web, logging });
+    let appConfig: ConfigurationRoot | undefined;
+    try {
+      appConfig = this.#buildAppConfiguration(hostConfig, environment);
+      const logging: PinoLoggerFactoryOptions = {};
+      const context: HostBuilderContext = { configuration: appConfig, hostingEnvironment: environment };
+      for (const configure of this.#loggingCallbacks) configure(context, logging);
+      logging.format ??= readLogFormat(appConfig, environment.isDevelopment());
+      return new AppHost({ configuration: appConfig, hostConfiguration: hostConfig, environment, web: this.#web, logging });
+    } catch (error) {
+      // No host will own the configuration: close its file watchers.
+      appConfig?.dispose();
+      hostConfig.dispose();
+      throw error;
+    }
   }
 
   #buildHostConfiguration(): ConfigurationRoot {

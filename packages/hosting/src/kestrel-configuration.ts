@@ -82,6 +82,35 @@ export function applyKestrelSettings(kestrel: Configuration, options: ServerOpti
     logger.debug("Kestrel:AllowSynchronousIO is accepted for compatibility and has no effect in Node.js");
   }
   applyLimits(kestrel.getSection("Limits"), options.limits);
+  applyEndpointDefaults(kestrel, options);
+}
+
+/**
+ * `EndpointDefaults` (`Protocols`, `SslProtocols`, `ClientCertificateMode`)
+ * for every endpoint, from code, URLs or configuration, applied before the
+ * code's `configureEndpointDefaults` / `configureHttpsDefaults`, as Kestrel's
+ * configuration loader does. Values are read and checked now, so an invalid
+ * one fails the start naming its key.
+ */
+export function applyEndpointDefaults(section: Configuration, options: ServerOptions): void {
+  const defaults = section.getSection("EndpointDefaults");
+  const protocolsValue = defaults.get("Protocols");
+  const protocols = protocolsValue === undefined ? undefined : parseHttpProtocols(protocolsValue, `${defaults.path}:Protocols`);
+  const sslProtocols = readSslProtocols(defaults, "SslProtocols", `${defaults.path}:SslProtocols`);
+  const mode = readClientCertificateMode(defaults, "ClientCertificateMode", `${defaults.path}:ClientCertificateMode`);
+  options.configurationEndpointDefaults =
+    protocols === undefined
+      ? undefined
+      : (listenOptions) => {
+          listenOptions.protocols = protocols;
+        };
+  options.configurationHttpsDefaults =
+    sslProtocols === undefined && mode === undefined
+      ? undefined
+      : (https) => {
+          if (sslProtocols !== undefined) https.sslProtocols = sslProtocols;
+          if (mode !== undefined) https.clientCertificateMode = mode;
+        };
 }
 
 /** True for a configuration section, as `options.configure(section)` must receive. */
@@ -90,17 +119,14 @@ export function isConfiguration(value: unknown): value is Configuration {
 }
 
 /** Every `https` setting of one configuration endpoint, in the shape `useHttps` takes. */
-function readHttpsOptions(endpoint: ConfigurationSection, kestrel: Configuration, contentRoot: string): HttpsConnectionAdapterOptions {
+/** The endpoint's own HTTPS settings; `EndpointDefaults` reach it through `options.configurationHttpsDefaults`. */
+function readHttpsOptions(endpoint: ConfigurationSection, contentRoot: string): HttpsConnectionAdapterOptions {
   const https: HttpsConnectionAdapterOptions = {};
   const certificate = readCertificate(endpoint.getSection("Certificate"), contentRoot);
   if (certificate !== undefined) https.serverCertificate = certificate;
-  const sslProtocols =
-    readSslProtocols(endpoint, "SslProtocols", `${endpoint.path}:SslProtocols`) ??
-    readSslProtocols(kestrel, "EndpointDefaults:SslProtocols", `${kestrel.getSection("EndpointDefaults").path}:SslProtocols`);
+  const sslProtocols = readSslProtocols(endpoint, "SslProtocols", `${endpoint.path}:SslProtocols`);
   if (sslProtocols !== undefined) https.sslProtocols = sslProtocols;
-  const mode =
-    readClientCertificateMode(endpoint, "ClientCertificateMode", `${endpoint.path}:ClientCertificateMode`) ??
-    readClientCertificateMode(kestrel, "EndpointDefaults:ClientCertificateMode", `${kestrel.getSection("EndpointDefaults").path}:ClientCertificateMode`);
+  const mode = readClientCertificateMode(endpoint, "ClientCertificateMode", `${endpoint.path}:ClientCertificateMode`);
   if (mode !== undefined) https.clientCertificateMode = mode;
   const sni = readSni(endpoint.getSection("Sni"), contentRoot);
   if (sni !== undefined) https.sni = sni;
@@ -114,6 +140,32 @@ function assignDefined(target: HttpsConnectionAdapterOptions, source: HttpsConne
   }
 }
 
+/** One endpoint created from configuration, with what it was made from. */
+export interface ConfigurationEndpoint {
+  /** The endpoint's name as written in configuration. */
+  readonly name: string;
+  /**
+   * Everything the endpoint was built from (its section, `EndpointDefaults`,
+   * and `Certificates:Default` when it relies on it): equal fingerprints mean
+   * a reload can keep the endpoint bound as it is.
+   */
+  readonly fingerprint: string;
+  readonly listenOptions: ListenOptions;
+}
+
+/** The values of a section, keys lower-cased (configuration keys ignore case). */
+function snapshot(section: Configuration): Array<[string, string]> {
+  return section.asEntries().map(([key, value]) => [key.toLowerCase(), value]);
+}
+
+function fingerprintOf(kestrel: Configuration, endpoint: ConfigurationSection): string {
+  const parts: unknown[] = [snapshot(endpoint), snapshot(kestrel.getSection("EndpointDefaults"))];
+  const usesDefaultCertificate =
+    /^\s*https:/i.test(endpoint.get("Url") ?? "") && !endpoint.getSection("Certificate").exists() && !endpoint.getSection("Sni").exists();
+  if (usesDefaultCertificate) parts.push(snapshot(kestrel.getSection("Certificates:Default")));
+  return JSON.stringify(parts);
+}
+
 /**
  * Creates the endpoints of `Kestrel:Endpoints` (or of the section given to
  * `options.configure(section)`). Called after the app's configureKestrel
@@ -123,52 +175,77 @@ function assignDefined(target: HttpsConnectionAdapterOptions, source: HttpsConne
  * `options.configure().endpoint(name, ...)`, then TLS.
  */
 export function loadEndpoints(kestrel: Configuration, options: ServerOptions, logger: Logger, contentRoot = process.cwd()): ListenOptions[] {
-  const defaultsProtocols = kestrel.get("EndpointDefaults:Protocols");
+  return loadConfigurationEndpoints(kestrel, options, logger, contentRoot).map((e) => e.listenOptions);
+}
+
+/**
+ * As {@link loadEndpoints}, keeping what each endpoint was made from. With
+ * `previous` (a reload), an endpoint whose name and fingerprint are unchanged
+ * is returned as it was, so the server keeps it bound; only the others are
+ * created anew (and their code hooks run again).
+ */
+export function loadConfigurationEndpoints(
+  kestrel: Configuration,
+  options: ServerOptions,
+  logger: Logger,
+  contentRoot = process.cwd(),
+  previous?: ReadonlyMap<string, ConfigurationEndpoint>,
+): ConfigurationEndpoint[] {
   const loader = options.configurationLoader;
-  const endpoints: ListenOptions[] = [];
+  const endpoints: ConfigurationEndpoint[] = [];
   const seen = new Set<string>();
   for (const endpoint of kestrel.getSection("Endpoints").getChildren()) {
     seen.add(endpoint.key.toLowerCase());
-    const url = endpoint.get("Url");
-    if (url === undefined || url.trim() === "") {
-      throw new OptionsValidationError(`The endpoint '${endpoint.key}' is missing the required 'Url' (${endpoint.path}:Url)`, `${endpoint.path}:Url`);
+    const fingerprint = fingerprintOf(kestrel, endpoint);
+    const unchanged = previous?.get(endpoint.key.toLowerCase());
+    if (unchanged !== undefined && unchanged.fingerprint === fingerprint) {
+      endpoints.push(unchanged);
+      continue;
     }
-    const protocolsValue = endpoint.get("Protocols") ?? defaultsProtocols;
-    const protocolsKey = endpoint.get("Protocols") !== undefined ? `${endpoint.path}:Protocols` : "Kestrel:EndpointDefaults:Protocols";
-    const protocols = protocolsValue === undefined ? undefined : parseHttpProtocols(protocolsValue, protocolsKey);
-    const https = readHttpsOptions(endpoint, kestrel, contentRoot);
-    const hook = loader?.hookFor(endpoint.key);
-    let address: ReturnType<typeof parseBindingAddress>;
-    try {
-      address = parseBindingAddress(url);
-    } catch (error) {
-      throw new OptionsValidationError(`${endpoint.path}:Url: ${(error as Error).message}`, `${endpoint.path}:Url`, error);
-    }
-    const isHttps = address.scheme === "https";
-    if (!isHttps && (https.serverCertificate !== undefined || https.sni !== undefined)) {
-      logger.warn(`The HTTPS settings of ${endpoint.path} (Certificate, Sni) are ignored: the endpoint's Url is not https`);
-    }
-    let lo: ListenOptions;
-    try {
-      lo = listenOptionsFromUrl(options, address, logger, {
-        certificate: https.serverCertificate,
-        providesCertificate: () => https.serverCertificate !== undefined || https.serverCertificateSelector !== undefined || https.sni !== undefined,
-        configure: (target) => assignDefined(target, https),
-        beforeHttps: (listenOptions) => {
-          listenOptions.endpointName = endpoint.key;
-          if (protocols !== undefined) listenOptions.protocols = protocols;
-          hook?.(listenOptions, { name: endpoint.key, isHttps, httpsOptions: https, configSection: endpoint });
-        },
-      });
-    } catch (error) {
-      // Name the endpoint's key: its Url, or the setting the error names (Certificate, ...).
-      const inner = error instanceof OptionsValidationError && error.key !== undefined && error.key !== "urls" ? error.key : "Url";
-      throw new OptionsValidationError(`${endpoint.path}: ${(error as Error).message}`, `${endpoint.path}:${inner}`, error);
-    }
-    endpoints.push(lo);
+    endpoints.push({ name: endpoint.key, fingerprint, listenOptions: createEndpoint(endpoint, options, logger, contentRoot) });
   }
-  for (const name of loader?.names ?? []) {
-    if (!seen.has(name.toLowerCase())) logger.warn(`options.configure().endpoint("${name}") matches no endpoint in ${kestrel.getSection("Endpoints").path}`);
+  if (previous === undefined) {
+    for (const name of loader?.names ?? []) {
+      if (!seen.has(name.toLowerCase())) logger.warn(`options.configure().endpoint("${name}") matches no endpoint in ${kestrel.getSection("Endpoints").path}`);
+    }
   }
   return endpoints;
+}
+
+function createEndpoint(endpoint: ConfigurationSection, options: ServerOptions, logger: Logger, contentRoot: string): ListenOptions {
+  const url = endpoint.get("Url");
+  if (url === undefined || url.trim() === "") {
+    throw new OptionsValidationError(`The endpoint '${endpoint.key}' is missing the required 'Url' (${endpoint.path}:Url)`, `${endpoint.path}:Url`);
+  }
+  // The endpoint's own Protocols win over EndpointDefaults (applied with the other defaults first).
+  const protocolsValue = endpoint.get("Protocols");
+  const protocols = protocolsValue === undefined ? undefined : parseHttpProtocols(protocolsValue, `${endpoint.path}:Protocols`);
+  const https = readHttpsOptions(endpoint, contentRoot);
+  const hook = options.configurationLoader?.hookFor(endpoint.key);
+  let address: ReturnType<typeof parseBindingAddress>;
+  try {
+    address = parseBindingAddress(url);
+  } catch (error) {
+    throw new OptionsValidationError(`${endpoint.path}:Url: ${(error as Error).message}`, `${endpoint.path}:Url`, error);
+  }
+  const isHttps = address.scheme === "https";
+  if (!isHttps && (https.serverCertificate !== undefined || https.sni !== undefined)) {
+    logger.warn(`The HTTPS settings of ${endpoint.path} (Certificate, Sni) are ignored: the endpoint's Url is not https`);
+  }
+  try {
+    return listenOptionsFromUrl(options, address, logger, {
+      certificate: https.serverCertificate,
+      providesCertificate: () => https.serverCertificate !== undefined || https.serverCertificateSelector !== undefined || https.sni !== undefined,
+      configure: (target) => assignDefined(target, https),
+      beforeHttps: (listenOptions) => {
+        listenOptions.endpointName = endpoint.key;
+        if (protocols !== undefined) listenOptions.protocols = protocols;
+        hook?.(listenOptions, { name: endpoint.key, isHttps, httpsOptions: https, configSection: endpoint });
+      },
+    });
+  } catch (error) {
+    // Name the endpoint's key: its Url, or the setting the error names (Certificate, ...).
+    const inner = error instanceof OptionsValidationError && error.key !== undefined && error.key !== "urls" ? error.key : "Url";
+    throw new OptionsValidationError(`${endpoint.path}: ${(error as Error).message}`, `${endpoint.path}:${inner}`, error);
+  }
 }

@@ -8,6 +8,7 @@ import type { ApplicationBuilder } from "@x/abstractions";
 import type { ServerOptions } from "@x/server";
 import type { Configuration } from "./configuration/index.js";
 import type { HostEnvironment } from "./host-environment.js";
+import type { ConfigureForwardedHeaders, ConfigureHostFiltering } from "./web-defaults.js";
 
 export interface WebHostBuilderContext {
   readonly configuration: Configuration;
@@ -33,6 +34,10 @@ export class WebHostBuilder {
   /** @internal */ readonly kestrelCallbacks: ConfigureKestrel[] = [];
   /** @internal */ readonly appCallbacks: ConfigureApp[] = [];
   /** @internal */ readonly settings = new Map<string, string>();
+  /** @internal */ readonly hostFilteringCallbacks: ConfigureHostFiltering[] = [];
+  /** @internal */ readonly forwardedHeadersCallbacks: ConfigureForwardedHeaders[] = [];
+  /** @internal Set by `configureWebHostDefaults`: host filtering and forwarded headers go in front of the app. */
+  useWebDefaults = false;
 
   /**
    * Configures the server's options; runs after the `Kestrel` configuration
@@ -51,6 +56,30 @@ export class WebHostBuilder {
   configure(configure: ConfigureApp): this {
     this.appCallbacks.length = 0;
     this.appCallbacks.push(configure);
+    return this;
+  }
+
+  /**
+   * Adjusts the host filtering that `configureWebHostDefaults` adds in front
+   * of the app. Hosts set here win over the `AllowedHosts` key.
+   *
+   * @example
+   * web.configureHostFiltering((o) => { o.allowEmptyHosts = false; });
+   */
+  configureHostFiltering(configure: ConfigureHostFiltering): this {
+    this.hostFilteringCallbacks.push(configure);
+    return this;
+  }
+
+  /**
+   * Adjusts the forwarded headers middleware that `configureWebHostDefaults`
+   * adds when `ASPNETCORE_FORWARDEDHEADERS_ENABLED=true`.
+   *
+   * @example
+   * web.configureForwardedHeaders((o) => { o.knownNetworks = ["10.0.0.0/8"]; });
+   */
+  configureForwardedHeaders(configure: ConfigureForwardedHeaders): this {
+    this.forwardedHeadersCallbacks.push(configure);
     return this;
   }
 

@@ -1,5 +1,6 @@
 import { ServerAddressesFeature } from "@x/abstractions";
 import type { ServerOptions } from "@x/server";
+import { once } from "node:events";
 import { connect } from "node:net";
 import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
@@ -156,6 +157,30 @@ describe("the Kestrel section", () => {
     const dir = await root({ "appsettings.json": { Kestrel: { Limits: { KeepAliveTimeout: "soon" } } } });
     const { host } = build(["--urls", "http://127.0.0.1:0"], {}, dir);
     await expect(host.start()).rejects.toThrow(/Kestrel:Limits:KeepAliveTimeout/);
+  });
+
+  it("applies EndpointDefaults to every endpoint, --urls and code listen() included, before the code's defaults", async () => {
+    const dir = await root({ "appsettings.json": { Kestrel: { EndpointDefaults: { Protocols: "Http2" } } } });
+    const seen: string[] = [];
+    const { host } = build(["--urls", "http://127.0.0.1:0"], {}, dir, (web) =>
+      hello(web).configureKestrel((options: ServerOptions) => {
+        options.configureEndpointDefaults((lo) => seen.push(lo.protocols));
+      }),
+    );
+    await host.start();
+    expect(seen).toEqual(["Http2"]);
+    // An Http2-only cleartext endpoint speaks HTTP/2 with prior knowledge: its first frame is SETTINGS.
+    const socket = connect({ host: "127.0.0.1", port: Number(new URL(host.server!.addresses[0]!).port) });
+    cleanups.push(async () => void socket.destroy());
+    socket.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00");
+    const [first] = (await once(socket, "data")) as [Buffer];
+    expect(first[3]).toBe(0x04);
+  });
+
+  it("rejects an invalid EndpointDefaults value, naming the key", async () => {
+    const dir = await root({ "appsettings.json": { Kestrel: { EndpointDefaults: { Protocols: "Http4" } } } });
+    const { host } = build(["--urls", "http://127.0.0.1:0"], {}, dir);
+    await expect(host.start()).rejects.toThrow(/Kestrel:EndpointDefaults:Protocols/);
   });
 
   it("lets configureKestrel code override the configuration", async () => {

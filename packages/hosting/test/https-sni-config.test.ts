@@ -46,6 +46,7 @@ function build(root: string, options: { args?: string[]; env?: NodeJS.ProcessEnv
     .useContentRoot(root)
     .configureLogging((_, o) => {
       o.destination = logs.destination;
+      o.format = "json";
     })
     .configureWebHostDefaults((web) => {
       if (options.kestrel) web.configureKestrel(options.kestrel);

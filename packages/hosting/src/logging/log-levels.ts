@@ -31,21 +31,36 @@ export function toPinoLevel(value: string, key: string): PinoLevel {
   return level;
 }
 
-/** Per-category minimum levels: the longest matching category prefix wins, else `Default`. */
+/**
+ * Per-category minimum levels, matched as .NET's `LoggerRuleSelector` does:
+ * a rule matches a category that starts with it, ignoring case (`X.Server`
+ * matches `X.Server.Http1`); one `*` in a rule stands for anything
+ * (`X.*.Https`). Of the matching rules the longest wins; else `Default`.
+ */
 export class LogLevelRules {
-  readonly #rules: Array<[prefix: string, level: PinoLevel]>;
+  readonly #rules: Array<{ readonly prefix: string; readonly suffix: string; readonly length: number; readonly level: PinoLevel }>;
   readonly #default: PinoLevel;
 
   constructor(rules: Iterable<[string, PinoLevel]>, defaultLevel: PinoLevel = "info") {
-    this.#rules = [...rules].sort((a, b) => b[0].length - a[0].length);
+    this.#rules = [...rules]
+      .map(([category, level]) => {
+        const lower = category.toLowerCase();
+        const star = lower.indexOf("*");
+        return {
+          prefix: star === -1 ? lower : lower.slice(0, star),
+          suffix: star === -1 ? "" : lower.slice(star + 1),
+          length: category.length,
+          level,
+        };
+      })
+      .sort((a, b) => b.length - a.length);
     this.#default = defaultLevel;
   }
 
   levelFor(category: string): PinoLevel {
     const lower = category.toLowerCase();
-    for (const [prefix, level] of this.#rules) {
-      const p = prefix.toLowerCase();
-      if (lower === p || lower.startsWith(`${p}.`)) return level;
+    for (const rule of this.#rules) {
+      if (lower.startsWith(rule.prefix) && lower.endsWith(rule.suffix) && lower.length >= rule.prefix.length + rule.suffix.length) return rule.level;
     }
     return this.#default;
   }

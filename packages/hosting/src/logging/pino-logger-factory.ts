@@ -5,16 +5,59 @@
  *
  * @module
  */
-import type { Logger, LoggerFactory } from "@x/abstractions";
+import { type Logger, type LoggerFactory, OptionsValidationError } from "@x/abstractions";
 import pino from "pino";
+import pinoPretty from "pino-pretty";
 import type { Configuration } from "../configuration/index.js";
 import { LogLevelRules, type PinoLevel, toPinoLevel } from "./log-levels.js";
 
+/** How log lines are written: JSON lines, or human-readable lines (pino-pretty). */
+export type LogFormat = "json" | "pretty";
+
 export interface PinoLoggerFactoryOptions {
-  /** An existing pino logger to derive categories from; default: JSON to stdout. */
+  /** An existing pino logger to derive categories from; default: a logger to stdout. */
   root?: pino.Logger;
-  /** Where JSON lines go when no root is given (default stdout). */
+  /** Where lines go when no root is given (default stdout). */
   destination?: pino.DestinationStream;
+  /**
+   * `json` (default) or `pretty`; the host picks `pretty` in Development and
+   * `json` otherwise, unless `Logging:Console:FormatterName` says
+   * (`json`, or `simple` for pretty). Ignored when `root` is given.
+   */
+  format?: LogFormat;
+}
+
+/** Reads `Logging:Console:FormatterName` (.NET's console formatters: `json`, `simple`, `systemd`). */
+export function readLogFormat(configuration: Configuration, isDevelopment: boolean): LogFormat {
+  const key = "Logging:Console:FormatterName";
+  const name = configuration.get(key);
+  if (name === undefined || name.trim() === "") return isDevelopment ? "pretty" : "json";
+  switch (name.trim().toLowerCase()) {
+    case "json":
+      return "json";
+    case "simple":
+    case "systemd":
+      return "pretty";
+    default:
+      throw new OptionsValidationError(`'${name}' at '${key}' is not a console formatter; use json, simple or systemd`, key);
+  }
+}
+
+function createRoot(options: PinoLoggerFactoryOptions): pino.Logger {
+  const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
+  if (options.format !== "pretty") return pino({ level: "trace", base: { pid: process.pid } }, destination);
+  // Development: one readable line per entry, the category before the message, as .NET's
+  // simple console formatter. prettyFactory formats synchronously into any { write() }
+  // destination (pino-pretty's stream form needs a full Node stream).
+  const prettify = pinoPretty.prettyFactory({
+    colorize: options.destination === undefined && process.stdout.isTTY === true,
+    translateTime: "SYS:HH:MM:ss.l",
+    ignore: "pid,hostname,category",
+    messageFormat: "{if category}{category}: {end}{msg}",
+    singleLine: true,
+  });
+  const pretty = { write: (line: string) => destination.write(prettify(line)) };
+  return pino({ level: "trace", base: { pid: process.pid } }, pretty);
 }
 
 /** Reads `Logging:LogLevel:Default` and `Logging:LogLevel:{Category}`. */
@@ -38,7 +81,7 @@ export class PinoLoggerFactory implements LoggerFactory {
 
   constructor(rules: LogLevelRules = new LogLevelRules([]), options: PinoLoggerFactoryOptions = {}) {
     this.#rules = rules;
-    this.root = options.root ?? pino({ level: "trace", base: { pid: process.pid } }, options.destination ?? pino.destination({ dest: 1, sync: true }));
+    this.root = options.root ?? createRoot(options);
   }
 
   createLogger(category: string): Logger {
