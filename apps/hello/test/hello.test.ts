@@ -21,10 +21,11 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}) {
   return {
     child,
     exit,
+    output: () => out,
     async urls(count: number): Promise<string[]> {
       const deadline = Date.now() + 10_000;
       for (;;) {
-        const found = [...out.matchAll(/Now listening on: (\S+?)"/g)].map((m) => m[1]!);
+        const found = [...out.matchAll(/Now listening on: ([^\s"]+)/g)].map((m) => m[1]!);
         if (found.length >= count) return found;
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`not listening:\n${out}`);
         await new Promise((r) => setTimeout(r, 25));
@@ -93,6 +94,51 @@ describe("apps/hello", () => {
       }
     } finally {
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("runs with the appsettings.json the root README shows, byte for byte", () => {
+    const readme = readFileSync(join(cwd, "..", "..", "README.md"), "utf8");
+    const settings = readFileSync(join(cwd, "appsettings.json"), "utf8");
+    const section = readme.slice(readme.indexOf("## Configuration, as in ASP.NET Core"));
+    const block = /```json\n([\s\S]*?)\n```/.exec(section)?.[1];
+    expect(block).toBe(settings.trimEnd());
+    const parsed = JSON.parse(settings);
+    expect(Object.keys(parsed)).toEqual(expect.arrayContaining(["Logging", "AllowedHosts", "Kestrel"]));
+  });
+
+  it("applies that file: AllowedHosts answers 400 to another Host, Kestrel:Limits answer 431, and --AccessLog:Enabled=true logs both", async () => {
+    const app = start(["--urls", "http://127.0.0.1:0", "--AccessLog:Enabled=true"]);
+    try {
+      const [url] = await app.urls(1);
+      const ok = await request(`${url}/`);
+      expect(ok.statusCode).toBe(200);
+      await ok.body.dump();
+      const wrongHost = await request(`${url}/`, { headers: { host: "evil.example" } });
+      expect(wrongHost.statusCode).toBe(400);
+      expect(await wrongHost.body.text()).toContain("Invalid Hostname");
+      // Kestrel:Limits:MaxRequestHeaderCount is 100 in the file.
+      const headers: Record<string, string> = {};
+      for (let i = 0; i < 101; i++) headers[`x-h${i}`] = "v";
+      const tooMany = await request(`${url}/`, { headers });
+      expect(tooMany.statusCode).toBe(431);
+      await tooMany.body.dump();
+      const deadline = Date.now() + 5_000;
+      let statuses: number[] = [];
+      while (Date.now() < deadline) {
+        statuses = app
+          .output()
+          .split("\n")
+          .filter((line) => line.includes('"category":"X.Server.AccessLog"'))
+          .map((line) => (JSON.parse(line) as { status: number }).status);
+        if (statuses.length >= 3) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(statuses).toEqual([200, 400, 431]);
+      app.child.kill("SIGTERM");
+      expect(await app.exit).toBe(0);
+    } finally {
+      app.child.kill("SIGKILL");
     }
   });
 });
