@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ApplicationBuilder, type LoggerFactory, OptionsValidationError, type RequestDelegate, ServerAddressesFeature } from "@x/abstractions";
+import { ApplicationBuilder, type Logger, type LoggerFactory, OptionsValidationError, type RequestDelegate, ServerAddressesFeature } from "@x/abstractions";
 import { ForwardedHeadersMiddleware } from "@x/forwarded-headers";
 import { HostFilteringMiddleware } from "@x/host-filtering";
 import { findDevelopmentCertificate } from "@x/https-sni";
@@ -18,12 +18,20 @@ import type { HostEnvironment } from "./host-environment.js";
 import { readCertificate } from "./certificate-configuration.js";
 import { applyEndpointDefaults, applyKestrelSettings, type ConfigurationEndpoint, isConfiguration, loadConfigurationEndpoints } from "./kestrel-configuration.js";
 import { PinoLoggerFactory, type PinoLoggerFactoryOptions, readLogLevelRules } from "./logging/pino-logger-factory.js";
+import { type IisIntegrationSettings, IisMiddleware, readIisIntegrationSettings } from "./iis-integration.js";
 import { forwardedHeadersOptionsFrom, hostFilteringOptionsFrom } from "./web-defaults.js";
 import { type WebHostBuilder, type WebHostBuilderContext, WebHostDefaults } from "./web-host-builder.js";
 
 export interface AppHostInit {
   configuration: ConfigurationRoot;
   hostConfiguration: ConfigurationRoot;
+  /**
+   * The web host's own settings (ASP.NET Core's `GenericWebHostBuilder`
+   * configuration): `ASPNETCORE_`-prefixed environment variables, then
+   * `useSetting` from code. The IIS integration reads `PORT`, `TOKEN` and
+   * `APPL_PATH` there. Default: the host configuration.
+   */
+  webSettings?: Configuration;
   environment: HostEnvironment;
   web: WebHostBuilder | null;
   loggerFactory?: LoggerFactory;
@@ -40,18 +48,22 @@ export class AppHost {
   readonly lifetime = new ApplicationLifetime();
   readonly loggerFactory: LoggerFactory;
   readonly #hostConfiguration: ConfigurationRoot;
+  readonly #webSettings: Configuration;
   readonly #web: WebHostBuilder | null;
   #server: Server | null = null;
   /** What runs on configuration changes while started (endpoint rebind, access log, host filtering). */
   readonly #onConfigurationChange: Array<() => void> = [];
   #unsubscribe: (() => void) | null = null;
   #endpointReloader: EndpointReloader | null = null;
+  /** Set when the IIS integration is on (`ASPNETCORE_PORT` with web defaults). */
+  #iis: IisIntegrationSettings | null = null;
   #state: "created" | "starting" | "started" | "stopping" | "stopped" = "created";
   #stopping: Promise<void> | null = null;
 
   constructor(init: AppHostInit) {
     this.configuration = init.configuration;
     this.#hostConfiguration = init.hostConfiguration;
+    this.#webSettings = init.webSettings ?? init.hostConfiguration;
     this.environment = init.environment;
     this.#web = init.web;
     if (init.loggerFactory) {
@@ -85,17 +97,41 @@ export class AppHost {
 
   #starting: Promise<void> | null = null;
 
-  async #start(): Promise<void> {
+  /**
+   * For in-process hosting (`@x/ancm-proxy`, ASP.NET Core's IIS in-process
+   * model): builds the app's pipeline and starts the host without a server
+   * of its own: the front's server calls the returned delegate. Lifetime
+   * events and configuration reloads work as with `start()`; `stop()` raises
+   * stopping and stopped.
+   */
+  async createApplication(): Promise<RequestDelegate> {
+    if (this.#state !== "created") throw new Error("The host has already been started");
+    if (this.#web === null) throw new Error("The host has no web application: use configureWebHostDefaults or configureWebHost");
+    this.#state = "starting";
+    let application!: RequestDelegate;
+    this.#starting = this.#start(() => {
+      application = this.#buildApplication();
+      return Promise.resolve();
+    });
+    await this.#starting;
+    return application;
+  }
+
+  async #start(withoutServer?: () => Promise<void>): Promise<void> {
     const logger = this.loggerFactory.createLogger("X.Hosting.Lifetime");
     try {
       // Read now so an invalid ShutdownTimeoutSeconds fails the start, naming its key, rather than the stop.
       void this.shutdownTimeoutMs;
-      if (this.#web !== null) {
+      if (withoutServer !== undefined) {
+        await withoutServer();
+        logger.info("Running in-process: requests come from the front's server");
+      } else if (this.#web !== null) {
         const { server, endpoints, endpointsSection } = this.#createServer();
         this.#server = server;
         await server.start(this.#buildApplication());
         for (const url of server.addresses) logger.info(`Now listening on: ${url}`);
-        this.#watchEndpoints(server, endpoints, endpointsSection);
+        // Behind the front, the endpoint is fixed: Kestrel:Endpoints changes are not followed.
+        if (this.#iis === null) this.#watchEndpoints(server, endpoints, endpointsSection);
       }
     } catch (error) {
       const key = this.#keyOf(error);
@@ -242,6 +278,11 @@ export class AppHost {
     const logger = this.loggerFactory.createLogger("X.Server");
     const kestrel = this.configuration.getSection("Kestrel");
     const contentRoot = this.environment.contentRootPath;
+    // UseIISIntegration: on with the web defaults when ASPNETCORE_PORT is set. An invalid port fails the start here.
+    const iis = web.useWebDefaults ? readIisIntegrationSettings(this.#webSettings) : null;
+    this.#iis = iis;
+    // The front enforces the request size; Kestrel:Limits and configureKestrel may still set a limit.
+    if (iis !== null) options.limits.maxRequestBodySize = null;
     applyKestrelSettings(kestrel, options, logger, contentRoot);
     if (this.environment.isDevelopment()) {
       // Kestrel's development certificate: the fallback after Certificates:Default (x-dev-certs https creates it).
@@ -261,6 +302,7 @@ export class AppHost {
       if (certificate !== undefined) options.defaultCertificate = certificate;
     }
     this.#endpointsSectionPath = endpointsSection === kestrel ? "Kestrel" : (endpointsSection as { path?: string }).path;
+    if (iis !== null) return this.#createIisServer(options, iis, endpointsSection, logger);
     // Configuration endpoints are created after the code callbacks (so endpoint defaults apply), and bind first.
     const endpoints = loadConfigurationEndpoints(endpointsSection, options, logger, contentRoot);
     options.listenOptions.unshift(...endpoints.map((e) => e.listenOptions));
@@ -271,6 +313,36 @@ export class AppHost {
     const prefer = getBoolean(this.configuration, WebHostDefaults.PreferHostingUrlsKey);
     if (prefer !== undefined) server.features.get(ServerAddressesFeature)!.preferHostingUrls = prefer;
     return { server, endpoints, endpointsSection };
+  }
+
+  /**
+   * The server behind the front: only `http://127.0.0.1:{ASPNETCORE_PORT}`.
+   * Endpoints from code (`listen`), `Kestrel:Endpoints` (not even loaded, so
+   * their certificates are not read) and `urls` are dropped, and logged.
+   */
+  #createIisServer(
+    options: ServerOptions,
+    iis: IisIntegrationSettings,
+    endpointsSection: Configuration,
+    logger: Logger,
+  ): { server: Server; endpoints: ConfigurationEndpoint[]; endpointsSection: Configuration } {
+    const ignored: string[] = [];
+    const code = options.listenOptions.map((lo) => lo.toUrl());
+    if (code.length > 0) ignored.push(`endpoints from code (${code.join(", ")})`);
+    const configured = endpointsSection
+      .getSection("Endpoints")
+      .getChildren()
+      .map((e) => `${e.key} (${e.get("Url") ?? "no Url"})`);
+    if (configured.length > 0) ignored.push(`${this.#endpointsSectionPath ?? "Kestrel"}:Endpoints ${configured.join(", ")}`);
+    const urls = splitUrls(this.configuration.get(WebHostDefaults.ServerUrlsKey));
+    if (urls.length > 0) ignored.push(`urls (${urls.join(", ")})`);
+    options.listenOptions.length = 0;
+    logger.info(`ASPNETCORE_PORT is set: listening only on ${iis.url} behind the front${ignored.length > 0 ? `; ignoring ${ignored.join("; ")}` : ""}`);
+    this.#configureAccessLog(options);
+    const server = new Server(options, { loggerFactory: this.loggerFactory });
+    server.addresses.push(iis.url);
+    server.features.get(ServerAddressesFeature)!.preferHostingUrls = true;
+    return { server, endpoints: [], endpointsSection };
   }
 
   /** `AccessLog:Enabled` turns the access log on and off, following reloads. */
@@ -298,6 +370,14 @@ export class AppHost {
   #buildApplication(): RequestDelegate {
     const app = new ApplicationBuilder();
     const context = this.#context();
+    if (this.#iis !== null) {
+      const iis = new IisMiddleware(this.#iis, {
+        stopApplication: () => this.lifetime.stopApplication(),
+        logger: this.loggerFactory.createLogger("X.Hosting.IisIntegration"),
+        forwardedHeadersLogger: this.loggerFactory.createLogger("X.ForwardedHeaders"),
+      });
+      app.use(iis.invoke);
+    }
     if (this.#web!.useWebDefaults) this.#useWebDefaults(app);
     for (const configure of this.#web!.appCallbacks) configure(app, context);
     return app.build();

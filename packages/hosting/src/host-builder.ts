@@ -76,7 +76,11 @@ export class HostBuilder {
    * environment variables in the host configuration, the server configured
    * from the `Kestrel` section, host filtering from `AllowedHosts` in front
    * of the app, and forwarded headers (For and Proto) when
-   * `ASPNETCORE_FORWARDEDHEADERS_ENABLED=true`.
+   * `ASPNETCORE_FORWARDEDHEADERS_ENABLED=true`. With `ASPNETCORE_PORT` set
+   * (the app started by the `x-ancm` front, as by IIS's ASP.NET Core
+   * Module), the IIS integration: only `http://127.0.0.1:{PORT}` is bound,
+   * and its middleware (pairing token, shutdown event, `APPL_PATH` path base,
+   * client certificate, forwarded headers) runs first.
    */
   configureWebHostDefaults(configure: (web: WebHostBuilder) => void): this {
     this.#web ??= new WebHostBuilder();
@@ -108,7 +112,8 @@ export class HostBuilder {
       const context: HostBuilderContext = { configuration: appConfig, hostingEnvironment: environment };
       for (const configure of this.#loggingCallbacks) configure(context, logging);
       logging.format ??= readLogFormat(appConfig, environment.isDevelopment());
-      return new AppHost({ configuration: appConfig, hostConfiguration: hostConfig, environment, web: this.#web, logging });
+      const webSettings = this.#buildWebSettings();
+      return new AppHost({ configuration: appConfig, hostConfiguration: hostConfig, webSettings, environment, web: this.#web, logging });
     } catch (error) {
       // No host will own the configuration: close its file watchers.
       appConfig?.dispose();
@@ -128,6 +133,20 @@ export class HostBuilder {
     if (this.#web && this.#web.settings.size > 0) builder.addInMemoryCollection(Object.fromEntries(this.#web.settings));
     if (this.#defaults && this.#args.length > 0) builder.addCommandLine(this.#args);
     for (const configure of this.#hostConfigCallbacks) configure(builder);
+    return builder.build();
+  }
+
+  /**
+   * The web host's own settings, as ASP.NET Core's `GenericWebHostBuilder`
+   * keeps them apart from the host configuration: `ASPNETCORE_` environment
+   * variables (with the defaults), then `useSetting` from code. The IIS
+   * integration (`ASPNETCORE_PORT`, `_TOKEN`, `_APPL_PATH`) reads them.
+   */
+  #buildWebSettings(): ConfigurationRoot | undefined {
+    if (this.#web === null) return undefined;
+    const builder = new ConfigurationBuilder();
+    if (this.#defaults) builder.addEnvironmentVariables("ASPNETCORE_", this.#env);
+    if (this.#web.settings.size > 0) builder.addInMemoryCollection(Object.fromEntries(this.#web.settings));
     return builder.build();
   }
 

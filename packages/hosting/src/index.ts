@@ -13,6 +13,16 @@ export { Host } from "./host.js";
 export { HostBuilder } from "./host-builder.js";
 export type { ConfigureAppConfiguration, ConfigureHostConfiguration, ConfigureLogging, HostBuilderContext, HostBuilderOptions } from "./host-builder.js";
 export { Environments, HostEnvironment } from "./host-environment.js";
+export {
+  IIS_HEADERS,
+  IIS_SHUTDOWN_EVENT,
+  IIS_SHUTDOWN_PATH,
+  IisIntegrationKeys,
+  IisMiddleware,
+  normalizeApplicationPath,
+  readIisIntegrationSettings,
+} from "./iis-integration.js";
+export type { IisIntegrationSettings, IisMiddlewareOptions } from "./iis-integration.js";
 export { ACCESS_LOG_CATEGORY, accessLogSink, applyAccessLogConfiguration } from "./access-log-configuration.js";
 export { applyEndpointDefaults, applyLimits, loadConfigurationEndpoints, loadEndpoints } from "./kestrel-configuration.js";
 export type { ConfigurationEndpoint } from "./kestrel-configuration.js";

@@ -97,7 +97,11 @@ export class WebHostBuilder {
     return this.useSetting(WebHostDefaults.ShutdownTimeoutKey, String(ms / 1000));
   }
 
-  /** Sets a host setting, such as `urls` or `preferHostingUrls`. */
+  /**
+   * Sets a host setting, such as `urls` or `preferHostingUrls`. `PORT`,
+   * `TOKEN` and `APPL_PATH` are also read by the IIS integration of
+   * `configureWebHostDefaults`, over `ASPNETCORE_PORT`, `_TOKEN` and `_APPL_PATH`.
+   */
   useSetting(key: string, value: string): this {
     this.settings.set(key, value);
     return this;
