@@ -1,0 +1,137 @@
+/**
+ * The module itself: what ANCM does inside IIS, as the request delegate of
+ * the front's server. It answers from `app_offline.htm` while that file
+ * exists; otherwise it hands each request to the app: out-of-process by
+ * proxying to one of the app processes (started, restarted and stopped by
+ * the `ProcessManager`), in-process by calling the app's pipeline directly.
+ *
+ * @module
+ */
+import type { HttpContext, Logger, RequestDelegate } from "@x/abstractions";
+import { AppOfflineWatcher } from "./app-offline.js";
+import { ERROR_PAGES, sendErrorPage, showsDetailedErrors } from "./error-pages.js";
+import { InProcessApp } from "./in-process-app.js";
+import { ProcessManager } from "./process/process-manager.js";
+import { AppForwarder } from "./proxy/app-forwarder.js";
+import type { AncmSettings } from "./settings/ancm-settings.js";
+
+export class AncmModule {
+  readonly settings: AncmSettings;
+  readonly #logger: Logger;
+  readonly #offline: AppOfflineWatcher;
+  readonly #processes: ProcessManager | null;
+  readonly #forwarder: AppForwarder | null;
+  readonly #inProcess: InProcessApp | null;
+  readonly #detailedErrors: boolean;
+  #tunnelTimer: NodeJS.Timeout | null = null;
+
+  constructor(settings: AncmSettings, logger: Logger) {
+    this.settings = settings;
+    this.#logger = logger;
+    this.#detailedErrors = showsDetailedErrors(settings.environmentVariables);
+    if (settings.hostingModel === "outofprocess") {
+      const forwarder = new AppForwarder(settings.requestTimeoutMs, logger);
+      this.#forwarder = forwarder;
+      this.#processes = new ProcessManager({ settings, logger, onProcessExit: (p) => forwarder.release(p) });
+      this.#inProcess = null;
+    } else {
+      this.#forwarder = null;
+      this.#processes = null;
+      this.#inProcess = new InProcessApp(settings, logger);
+    }
+    this.#offline = new AppOfflineWatcher(settings.siteRoot, {
+      onOffline: () => this.#goOffline(),
+      onOnline: () => this.#goOnline(),
+    });
+  }
+
+  /** The running app processes (out-of-process). */
+  get processes(): ProcessManager | null {
+    return this.#processes;
+  }
+
+  /** Starts watching for `app_offline.htm`. The app itself starts with the first request, as in ANCM. */
+  start(): Promise<void> {
+    return this.#offline.start();
+  }
+
+  /** Stops the app gracefully (shutdown event, then signals, within shutdownTimeLimit). */
+  async stop(): Promise<void> {
+    this.#offline.stop();
+    if (this.#tunnelTimer !== null) clearTimeout(this.#tunnelTimer);
+    await this.#processes?.stopAll();
+    await this.#forwarder?.close();
+    await this.#inProcess?.unload();
+  }
+
+  /** Kills the app processes at once (the front is exiting without a graceful stop). */
+  kill(): void {
+    this.#processes?.killAll();
+  }
+
+  /** The request delegate the front's server runs. */
+  readonly handle: RequestDelegate = (context) => this.#handle(context);
+
+  async #handle(context: HttpContext): Promise<void> {
+    const offline = this.#offline.content;
+    if (offline !== null) return this.#serveOffline(context, offline);
+    if (this.#inProcess !== null) {
+      let app: RequestDelegate;
+      try {
+        app = await this.#inProcess.application();
+      } catch (error) {
+        return sendErrorPage(context, ERROR_PAGES.inProcessStartupFailure, {
+          bare: this.settings.disableStartUpErrorPage,
+          output: this.#detailedErrors ? String((error as Error).stack ?? error) : undefined,
+        });
+      }
+      return app(context);
+    }
+    const acquired = await this.#processes!.acquire();
+    if ("process" in acquired) {
+      const failure = await this.#forwarder!.forward(context, acquired.process);
+      if (failure !== null) await sendErrorPage(context, ERROR_PAGES.requestTimeout);
+      return;
+    }
+    switch (acquired.failure) {
+      case "startup":
+        return sendErrorPage(context, ERROR_PAGES.outOfProcessStartupFailure, {
+          bare: this.settings.disableStartUpErrorPage,
+          output: this.#detailedErrors ? acquired.error.output : undefined,
+        });
+      case "rapid-fail":
+        return sendErrorPage(context, ERROR_PAGES.rapidFailLockout);
+      case "stopped": {
+        const content = this.#offline.content;
+        if (content !== null) return this.#serveOffline(context, content);
+        return sendErrorPage(context, ERROR_PAGES.rapidFailLockout);
+      }
+    }
+  }
+
+  async #serveOffline(context: HttpContext, content: Buffer): Promise<void> {
+    const { response } = context;
+    response.statusCode = 503;
+    response.contentType = "text/html";
+    response.headers.set("cache-control", "no-cache, no-store");
+    await response.end(content);
+  }
+
+  async #goOffline(): Promise<void> {
+    this.#logger.info(`${this.#offline.path} found: taking the application offline`);
+    const limit = this.settings.shutdownTimeLimitMs;
+    // Open WebSocket tunnels do not keep the app alive past shutdownTimeLimit.
+    if (this.#forwarder !== null && this.#forwarder.tunnelCount > 0) {
+      this.#tunnelTimer = setTimeout(() => this.#forwarder?.closeTunnels(), limit);
+      this.#tunnelTimer.unref();
+    }
+    await this.#processes?.stopAll();
+    await this.#inProcess?.unload().catch((error: unknown) => this.#logger.error({ err: error }, "Stopping the in-process application failed"));
+    this.#logger.info("The application is offline");
+  }
+
+  #goOnline(): void {
+    this.#logger.info(`${this.#offline.path} removed: the next request starts the application`);
+    this.#processes?.resume();
+  }
+}

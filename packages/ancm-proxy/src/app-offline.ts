@@ -1,0 +1,88 @@
+/**
+ * `app_offline.htm`: while the file exists at the site root (checked every
+ * 200 ms), the app is taken offline and every request gets the file's
+ * content as 503 `text/html`; when it is removed the next request starts the
+ * app again.
+ *
+ * @module
+ */
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+
+export const APP_OFFLINE_FILE = "app_offline.htm";
+/** ANCM checks for the file at most this often. */
+export const APP_OFFLINE_POLL_MS = 200;
+
+export interface AppOfflineEvents {
+  /** The file appeared (content read): stop the app. */
+  onOffline(content: Buffer): void | Promise<void>;
+  /** The file is gone: the next request may start the app. */
+  onOnline(): void | Promise<void>;
+}
+
+export class AppOfflineWatcher {
+  readonly path: string;
+  readonly #events: AppOfflineEvents;
+  #timer: NodeJS.Timeout | null = null;
+  #content: Buffer | null = null;
+  #signature = "";
+  #checking = false;
+
+  constructor(siteRoot: string, events: AppOfflineEvents) {
+    this.path = join(siteRoot, APP_OFFLINE_FILE);
+    this.#events = events;
+  }
+
+  /** The file's content while the app is offline, else null. */
+  get content(): Buffer | null {
+    return this.#content;
+  }
+
+  /** Checks once now (so a file present at startup counts), then every 200 ms. */
+  async start(): Promise<void> {
+    await this.check();
+    this.#timer = setInterval(() => void this.check(), APP_OFFLINE_POLL_MS);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  /** Looks at the file once; a change of its content while offline is picked up too. */
+  async check(): Promise<void> {
+    if (this.#checking) return;
+    this.#checking = true;
+    try {
+      let info: Awaited<ReturnType<typeof stat>> | null = null;
+      try {
+        info = await stat(this.path);
+      } catch {
+        info = null;
+      }
+      if (info === null || !info.isFile()) {
+        if (this.#content !== null) {
+          this.#content = null;
+          this.#signature = "";
+          await this.#events.onOnline();
+        }
+        return;
+      }
+      const signature = `${info.size}:${info.mtimeMs}`;
+      if (signature === this.#signature) return;
+      let content: Buffer;
+      try {
+        content = await readFile(this.path);
+      } catch {
+        return;
+      }
+      const wasOnline = this.#content === null;
+      this.#content = content;
+      this.#signature = signature;
+      if (wasOnline) await this.#events.onOffline(content);
+    } finally {
+      this.#checking = false;
+    }
+  }
+}

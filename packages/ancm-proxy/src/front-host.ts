@@ -1,0 +1,65 @@
+/**
+ * The front process: a host built with `@x/hosting` (its endpoints from
+ * `--urls`, `ASPNETCORE_URLS` or its `Kestrel` configuration; HTTP/1.1,
+ * HTTP/2 and TLS as any host; logging through pino) whose application is
+ * the module.
+ *
+ * @module
+ */
+import { resolve } from "node:path";
+import type { Logger } from "@x/abstractions";
+import { type AppHost, Host, type HostBuilder } from "@x/hosting";
+import { AncmModule } from "./ancm-module.js";
+import { createDebugFileLogger, teeLogger } from "./debug-log.js";
+import type { AncmSettings } from "./settings/ancm-settings.js";
+import { loadAncmSettings } from "./settings/index.js";
+
+export interface FrontOptions {
+  /** The site root (default: the current directory). */
+  readonly siteRoot?: string;
+  /** The front host's own command-line arguments (`--urls`, `--Kestrel:...`). */
+  readonly args?: readonly string[];
+  /** The environment (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Adjusts the front's host builder (logging destination in tests, ...). */
+  readonly configureHost?: (builder: HostBuilder) => void;
+}
+
+export interface Front {
+  readonly host: AppHost;
+  readonly module: AncmModule;
+  readonly settings: AncmSettings;
+}
+
+/** Variables that describe a module in front of a process: the front itself is not behind one. */
+const MODULE_VARIABLES = ["ASPNETCORE_PORT", "ASPNETCORE_TOKEN", "ASPNETCORE_APPL_PATH"];
+
+/**
+ * Builds the front: reads the site's settings (web.config or ancm.json),
+ * creates the module and the host serving it. Throws `AncmSettingsError`
+ * naming the attribute for invalid settings. Start it with `host.start()` /
+ * `host.run()`; the module's app is stopped when the host stops.
+ */
+export function createFront(options: FrontOptions = {}): Front {
+  const siteRoot = resolve(options.siteRoot ?? ".");
+  const env = { ...(options.env ?? process.env) };
+  const settings = loadAncmSettings(siteRoot, env);
+  for (const name of MODULE_VARIABLES) delete env[name];
+  let module: AncmModule | null = null;
+  const builder = Host.createDefaultBuilder(options.args ?? [], env).configureWebHostDefaults((web) =>
+    web.configure((app) => app.run((context) => module!.handle(context))),
+  );
+  options.configureHost?.(builder);
+  const host = builder.build();
+  module = new AncmModule(settings, moduleLogger(host.loggerFactory.createLogger("X.Ancm"), settings));
+  const created = module;
+  host.lifetime.onStarted(() => created.start());
+  host.lifetime.onStopped(() => created.stop());
+  return { host, module: created, settings };
+}
+
+function moduleLogger(logger: Logger, settings: AncmSettings): Logger {
+  const file = createDebugFileLogger(settings.debugLog);
+  if (file === null) return logger;
+  return teeLogger(logger, file as unknown as Logger);
+}

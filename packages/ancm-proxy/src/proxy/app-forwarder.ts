@@ -1,0 +1,166 @@
+/**
+ * Forwards requests to an out-of-process app over loopback HTTP/1.1: one
+ * keep-alive undici pool per process, both bodies streamed with
+ * backpressure (the request body is pulled as the app reads it; each
+ * response chunk is written only once the client's side has room), and
+ * `requestTimeout` as the wait for the app's response (502.3 when it passes).
+ * Upgrade requests (WebSockets) are tunnelled byte for byte.
+ *
+ * @module
+ */
+import { type Duplex, Readable } from "node:stream";
+import { type HttpContext, HttpRequestBodyDetectionFeature, HttpUpgradeFeature, type Logger } from "@x/abstractions";
+import { type Dispatcher, errors, Pool } from "undici";
+import type { AppProcess } from "../process/app-process.js";
+import { copyResponseHeaders, requestHeadersForApp, targetForApp } from "./forward-headers.js";
+import { ForwardHandler, type ForwardOutcome } from "./forward-handler.js";
+
+/** What a forward ended with, when it could not deliver the app's response. */
+export type ForwardFailure = "timeout" | "unreachable";
+
+export class AppForwarder {
+  readonly #pools = new Map<AppProcess, Pool>();
+  readonly #tunnels = new Set<{ client: Duplex; app: Duplex }>();
+  readonly #requestTimeoutMs: number;
+  readonly #logger: Logger;
+
+  constructor(requestTimeoutMs: number, logger: Logger) {
+    this.#requestTimeoutMs = requestTimeoutMs;
+    this.#logger = logger;
+  }
+
+  /** Open WebSocket (upgrade) tunnels. */
+  get tunnelCount(): number {
+    return this.#tunnels.size;
+  }
+
+  /**
+   * Sends the request to `process` and writes its response. Returns null on
+   * success, or why the app's response could not be delivered while the
+   * client's response has not started (the caller answers 502.3).
+   */
+  async forward(context: HttpContext, process: AppProcess): Promise<ForwardFailure | null> {
+    const upgrade = context.features.get(HttpUpgradeFeature);
+    if (upgrade?.isUpgradableRequest) return this.#tunnel(context, process, upgrade.upgrade.bind(upgrade));
+    const pool = this.#poolFor(process);
+    const { request } = context;
+    const canHaveBody = context.features.get(HttpRequestBodyDetectionFeature)?.canHaveBody ?? request.contentLength !== null;
+    const outcome = await new Promise<ForwardOutcome>((resolve) => {
+      pool.dispatch(
+        {
+          method: request.method,
+          path: targetForApp(context),
+          headers: requestHeadersForApp(context, process.token),
+          // Pulled as undici writes to the app: the client's body is read no faster than the app takes it.
+          body: canHaveBody ? Readable.from(request.body, { objectMode: false }) : null,
+          headersTimeout: this.#requestTimeoutMs,
+          bodyTimeout: this.#requestTimeoutMs,
+        },
+        new ForwardHandler(context, resolve),
+      );
+    });
+    return outcome === null ? null : this.#failed(context, outcome.error);
+  }
+
+  /** Closes the pool of a process that is gone. */
+  release(process: AppProcess): void {
+    const pool = this.#pools.get(process);
+    if (pool === undefined) return;
+    this.#pools.delete(process);
+    void pool.destroy().catch(() => {});
+  }
+
+  /** Cuts every WebSocket tunnel (the app is going offline or the front stops). */
+  closeTunnels(): void {
+    for (const tunnel of this.#tunnels) {
+      tunnel.client.destroy();
+      tunnel.app.destroy();
+    }
+    this.#tunnels.clear();
+  }
+
+  async close(): Promise<void> {
+    this.closeTunnels();
+    await Promise.allSettled([...this.#pools.values()].map((p) => p.destroy()));
+    this.#pools.clear();
+  }
+
+  #poolFor(process: AppProcess): Pool {
+    let pool = this.#pools.get(process);
+    if (pool === undefined) {
+      pool = new Pool(`http://127.0.0.1:${process.port}`, {
+        pipelining: 1,
+        keepAliveTimeout: 60_000,
+        keepAliveMaxTimeout: 120_000,
+        // The front enforces its own limits; the app's responses may be of any size.
+        maxResponseSize: -1,
+      });
+      this.#pools.set(process, pool);
+    }
+    return pool;
+  }
+
+  #failed(context: HttpContext, error: unknown): ForwardFailure | null {
+    if (context.requestAborted.aborted) return null;
+    if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
+      this.#logger.warn({ path: context.request.path }, `The app did not respond within requestTimeout (${this.#requestTimeoutMs / 1000} s)`);
+      return "timeout";
+    }
+    this.#logger.warn({ err: error, path: context.request.path }, "Forwarding the request to the app failed");
+    return "unreachable";
+  }
+
+  async #tunnel(context: HttpContext, process: AppProcess, accept: () => Promise<Duplex>): Promise<ForwardFailure | null> {
+    const pool = this.#poolFor(process);
+    const protocol = context.request.headers.get("upgrade") ?? "websocket";
+    let upgraded: Dispatcher.UpgradeData;
+    try {
+      upgraded = await pool.upgrade({
+        method: context.request.method,
+        path: targetForApp(context),
+        headers: requestHeadersForApp(context, process.token),
+        protocol,
+        signal: context.requestAborted,
+      });
+    } catch (error) {
+      return this.#failed(context, error);
+    }
+    const app = upgraded.socket as Duplex;
+    copyResponseHeaders(upgraded.headers as Record<string, string | string[]>, context.response.headers, true);
+    let client: Duplex;
+    try {
+      client = await accept();
+    } catch (error) {
+      app.destroy();
+      this.#logger.debug({ err: error }, "The client's side of the upgrade failed");
+      return null;
+    }
+    const tunnel = { client, app };
+    this.#tunnels.add(tunnel);
+    await new Promise<void>((resolve) => {
+      let open = 2;
+      const done = () => {
+        if (--open > 0) return;
+        resolve();
+      };
+      const close = () => {
+        client.destroy();
+        app.destroy();
+      };
+      client.on("error", close);
+      app.on("error", close);
+      client.once("close", () => {
+        app.destroy();
+        done();
+      });
+      app.once("close", () => {
+        client.destroy();
+        done();
+      });
+      client.pipe(app);
+      app.pipe(client);
+    });
+    this.#tunnels.delete(tunnel);
+    return null;
+  }
+}
