@@ -51,7 +51,10 @@ export function createFront(options: FrontOptions = {}): Front {
   );
   options.configureHost?.(builder);
   const host = builder.build();
-  module = new AncmModule(settings, moduleLogger(host.loggerFactory.createLogger("X.Ancm"), settings));
+  const logger = moduleLogger(host.loggerFactory.createLogger("X.Ancm"), settings);
+  for (const warning of settings.warnings) logger.warn({ source: settings.source }, warning);
+  logger.info({ source: settings.source, hostingModel: settings.hostingModel, processPath: settings.processPath }, "ASP.NET Core Module settings loaded");
+  module = new AncmModule(settings, logger);
   const created = module;
   host.lifetime.onStarted(() => created.start());
   host.lifetime.onStopped(() => created.stop());

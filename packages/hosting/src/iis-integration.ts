@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { createHash, timingSafeEqual, X509Certificate } from "node:crypto";
+import { timingSafeEqual, X509Certificate } from "node:crypto";
 import { type HttpContext, type Logger, type Middleware, nullLogger, OptionsValidationError } from "@x/abstractions";
 import { ForwardedHeaders, ForwardedHeadersMiddleware } from "@x/forwarded-headers";
 import { TlsConnectionFeature } from "@x/https-sni";
@@ -103,8 +103,8 @@ export interface IisMiddlewareOptions {
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-function sha256(text: string): Buffer {
-  return createHash("sha256").update(text, "utf8").digest();
+function utf8(text: string): Buffer {
+  return Buffer.from(text, "utf8");
 }
 
 /** True when `path` is `base` or starts with `base/` (ignoring case). */
@@ -131,7 +131,7 @@ export class IisMiddleware {
 
   constructor(settings: IisIntegrationSettings, options: IisMiddlewareOptions) {
     this.settings = settings;
-    this.#expectedToken = settings.token === undefined ? undefined : sha256(settings.token);
+    this.#expectedToken = settings.token === undefined ? undefined : utf8(settings.token);
     this.#shutdownPath = `${settings.pathBase}/${IIS_SHUTDOWN_PATH}`.toLowerCase();
     this.#stopApplication = options.stopApplication;
     this.#logger = options.logger ?? nullLogger;
@@ -143,35 +143,34 @@ export class IisMiddleware {
   }
 
   /** The middleware for `app.use(...)`. */
-  readonly invoke: Middleware = async (context, next) => {
+  // Not async: every request behind the front passes here, and the common path adds no promise of its own.
+  readonly invoke: Middleware = (context, next) => {
     const request = context.request;
     if (this.#expectedToken !== undefined && !this.#tokenMatches(request.headers.get(IIS_HEADERS.token))) {
       this.#logger.error({ path: request.path }, `'${IIS_HEADERS.token}' does not match the expected pairing token; request rejected`);
       context.response.statusCode = 400;
-      await context.response.end();
-      return;
+      return context.response.end();
     }
-    if (this.#isShutdownEvent(context)) {
+    if (request.method === "POST" && this.#isShutdownEvent(context)) {
       if (this.#expectedToken !== undefined) {
         this.#logger.info("Shutdown requested by the front (MS-ASPNETCORE-EVENT: shutdown)");
         context.response.statusCode = 202;
-        await context.response.end();
-        this.#stopApplication();
-        return;
+        return context.response.end().then(() => this.#stopApplication());
       }
       // Without a pairing token nothing proves the event comes from the front: the app gets the request.
       this.#logger.debug("Ignoring the shutdown event: no pairing token (ASPNETCORE_TOKEN) is configured to authenticate it");
     }
     this.#applyPathBase(context);
-    this.#applyClientCertificate(context);
+    if (request.headers.has(IIS_HEADERS.clientCert)) this.#applyClientCertificate(context);
     this.#forwarded.applyForwarders(context);
-    await next(context);
+    return next(context);
   };
 
   #tokenMatches(received: string | undefined): boolean {
     if (received === undefined) return false;
-    // Digests of equal length: timingSafeEqual leaks neither the content nor the length.
-    return timingSafeEqual(sha256(received), this.#expectedToken!);
+    const actual = utf8(received);
+    // The token's length is no secret (the front makes 32 hex digits); its content is compared in constant time.
+    return actual.length === this.#expectedToken!.length && timingSafeEqual(actual, this.#expectedToken!);
   }
 
   #isShutdownEvent(context: HttpContext): boolean {

@@ -23,10 +23,17 @@ export class AppForwarder {
   readonly #tunnels = new Set<{ client: Duplex; app: Duplex }>();
   readonly #requestTimeoutMs: number;
   readonly #logger: Logger;
+  /** Forwards in flight; the heartbeat makes the long-running ones watch for the client going away. */
+  readonly #inFlight = new Set<ForwardHandler>();
+  readonly #heartbeat: NodeJS.Timeout;
 
   constructor(requestTimeoutMs: number, logger: Logger) {
     this.#requestTimeoutMs = requestTimeoutMs;
     this.#logger = logger;
+    this.#heartbeat = setInterval(() => {
+      for (const handler of this.#inFlight) handler.watchClient();
+    }, 1_000);
+    this.#heartbeat.unref();
   }
 
   /** Open WebSocket (upgrade) tunnels. */
@@ -40,12 +47,18 @@ export class AppForwarder {
    * client's response has not started (the caller answers 502.3).
    */
   async forward(context: HttpContext, process: AppProcess): Promise<ForwardFailure | null> {
-    const upgrade = context.features.get(HttpUpgradeFeature);
-    if (upgrade?.isUpgradableRequest) return this.#tunnel(context, process, upgrade.upgrade.bind(upgrade));
+    // Features are built on first use: look only when the request asks for an upgrade.
+    if (context.request.headers.has("upgrade")) {
+      const upgrade = context.features.get(HttpUpgradeFeature);
+      if (upgrade?.isUpgradableRequest) return this.#tunnel(context, process, upgrade.upgrade.bind(upgrade));
+    }
     const pool = this.#poolFor(process);
     const { request } = context;
-    const canHaveBody = context.features.get(HttpRequestBodyDetectionFeature)?.canHaveBody ?? request.contentLength !== null;
+    const canHaveBody = hasBody(context);
+    let handler!: ForwardHandler;
     const outcome = await new Promise<ForwardOutcome>((resolve) => {
+      handler = new ForwardHandler(context, resolve);
+      this.#inFlight.add(handler);
       pool.dispatch(
         {
           method: request.method,
@@ -56,9 +69,10 @@ export class AppForwarder {
           headersTimeout: this.#requestTimeoutMs,
           bodyTimeout: this.#requestTimeoutMs,
         },
-        new ForwardHandler(context, resolve),
+        handler,
       );
     });
+    this.#inFlight.delete(handler);
     return outcome === null ? null : this.#failed(context, outcome.error);
   }
 
@@ -80,6 +94,7 @@ export class AppForwarder {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#heartbeat);
     this.closeTunnels();
     await Promise.allSettled([...this.#pools.values()].map((p) => p.destroy()));
     this.#pools.clear();
@@ -163,4 +178,15 @@ export class AppForwarder {
     this.#tunnels.delete(tunnel);
     return null;
   }
+}
+
+/**
+ * Whether the request has a body to forward. HTTP/1.x says so in its head
+ * (Content-Length or Transfer-Encoding, RFC 9112 §6.3), without building the
+ * feature collection; HTTP/2 asks the stream.
+ */
+function hasBody(context: HttpContext): boolean {
+  const { request } = context;
+  if (request.protocol !== "HTTP/2") return (request.contentLength !== null && request.contentLength > 0) || request.headers.has("transfer-encoding");
+  return context.features.get(HttpRequestBodyDetectionFeature)?.canHaveBody ?? request.contentLength !== null;
 }

@@ -19,6 +19,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | null = null;
   #started = false;
   #settled = false;
+  #watching = false;
   readonly #onClientAborted = () => this.#controller?.abort(new Error("The client went away"));
 
   constructor(context: HttpContext, settle: (outcome: ForwardOutcome) => void) {
@@ -28,9 +29,23 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.#controller = controller;
+  }
+
+  /**
+   * From now on, a client that goes away cancels the request to the app.
+   * The forwarder calls this only for requests still running after a
+   * heartbeat: most finish sooner, and never pay for an AbortSignal.
+   */
+  watchClient(): void {
+    if (this.#watching || this.#settled) return;
+    this.#watching = true;
     const aborted = this.#context.requestAborted;
-    if (aborted.aborted) controller.abort(new Error("The client went away"));
+    if (aborted.aborted) this.#onClientAborted();
     else aborted.addEventListener("abort", this.#onClientAborted, { once: true });
+  }
+
+  #unwatchClient(): void {
+    if (this.#watching) this.#context.requestAborted.removeEventListener("abort", this.#onClientAborted);
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
@@ -53,7 +68,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.#context.requestAborted.removeEventListener("abort", this.#onClientAborted);
+    this.#unwatchClient();
     this.#context.response.end().then(
       () => this.#done(null),
       () => this.#done(null),
@@ -61,7 +76,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
-    this.#context.requestAborted.removeEventListener("abort", this.#onClientAborted);
+    this.#unwatchClient();
     if (this.#started || this.#context.response.hasStarted) {
       // The status line is gone: the only honest signal left is to cut the client's request.
       this.#context.abort();

@@ -71,7 +71,8 @@ export function requestHeadersForApp(context: HttpContext, token: string): strin
   else if (xff !== undefined) out.push("x-forwarded-for", xff);
   out.push("x-forwarded-proto", xfp === undefined || xfp === "" ? request.scheme : `${xfp}, ${request.scheme}`);
   out.push(TOKEN_HEADER, token);
-  const certificate = context.features.get(TlsConnectionFeature)?.clientCertificate;
+  // Only TLS connections can carry a client certificate; features are built on first use.
+  const certificate = request.scheme === "https" ? context.features.get(TlsConnectionFeature)?.clientCertificate : undefined;
   if (certificate) out.push(CLIENT_CERT_HEADER, certificate.raw.toString("base64"));
   return out;
 }
