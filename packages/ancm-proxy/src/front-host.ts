@@ -61,7 +61,18 @@ export function createFront(options: FrontOptions = {}): Front {
   return { host, module: created, settings };
 }
 
+/** pino's numeric levels, for the CONSOLE destination of the debug log. */
+const PINO_VALUES: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+const DEBUG_TO_PINO = { error: "error", warning: "warn", info: "info", trace: "trace" } as const;
+
 function moduleLogger(logger: Logger, settings: AncmSettings): Logger {
+  const { level, toConsole } = settings.debugLog;
+  // CONSOLE: the module's own lines reach the front's console output down to the debug level.
+  if (toConsole && level !== null && "level" in logger && typeof (logger as { level: unknown }).level === "string") {
+    const wanted = DEBUG_TO_PINO[level];
+    const current = (logger as unknown as { level: string }).level;
+    if ((PINO_VALUES[wanted] ?? 30) < (PINO_VALUES[current] ?? 30)) (logger as unknown as { level: string }).level = wanted;
+  }
   const file = createDebugFileLogger(settings.debugLog);
   if (file === null) return logger;
   return teeLogger(logger, file as unknown as Logger);

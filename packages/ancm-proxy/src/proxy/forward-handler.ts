@@ -58,6 +58,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    // undici hands over an empty chunk after each resume(): pausing on it again would loop in microtasks forever.
+    if (chunk.length === 0) return;
     const written = this.#context.response.write(chunk);
     // Backpressure: the app's socket is not read while the client's side is full.
     controller.pause();
