@@ -70,7 +70,12 @@ export class AncmModule {
   }
 
   /** The request delegate the front's server runs. */
-  readonly handle: RequestDelegate = (context) => this.#handle(context);
+  readonly handle: RequestDelegate = (context) => {
+    // In-process and online, once loaded: straight into the app's pipeline, nothing awaited first.
+    const app = this.#inProcess?.loaded;
+    if (app != null && this.#offline.content === null) return app(context);
+    return this.#handle(context);
+  };
 
   async #handle(context: HttpContext): Promise<void> {
     const offline = this.#offline.content;

@@ -42,6 +42,7 @@ export class InProcessApp {
   readonly #settings: AncmSettings;
   readonly #logger: Logger;
   #loading: Promise<RequestDelegate> | null = null;
+  #loaded: RequestDelegate | null = null;
   #host: HostLike | null = null;
   #loads = 0;
   #error: Error | null = null;
@@ -49,6 +50,11 @@ export class InProcessApp {
   constructor(settings: AncmSettings, logger: Logger) {
     this.#settings = settings;
     this.#logger = logger;
+  }
+
+  /** The app's pipeline once loaded (requests then call it without awaiting anything first). */
+  get loaded(): RequestDelegate | null {
+    return this.#loaded;
   }
 
   /** Why the last load failed, while that failure stands. */
@@ -59,11 +65,17 @@ export class InProcessApp {
   /** The app's pipeline, loading the module on first use; rejects with the load failure. */
   application(): Promise<RequestDelegate> {
     if (this.#error !== null) return Promise.reject(this.#error);
-    this.#loading ??= this.#load().catch((error: unknown) => {
+    this.#loading ??= this.#load().then(
+      (app) => {
+        this.#loaded = app;
+        return app;
+      },
+      (error: unknown) => {
       this.#error = error instanceof Error ? error : new Error(String(error));
-      this.#logger.error({ err: this.#error }, "Application startup failed (in-process)");
-      throw this.#error;
-    });
+        this.#logger.error({ err: this.#error }, "Application startup failed (in-process)");
+        throw this.#error;
+      },
+    );
     return this.#loading;
   }
 
@@ -72,6 +84,7 @@ export class InProcessApp {
     const host = this.#host;
     this.#host = null;
     this.#loading = null;
+    this.#loaded = null;
     this.#error = null;
     if (host !== null) await host.stop();
   }

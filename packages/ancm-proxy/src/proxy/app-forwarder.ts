@@ -8,18 +8,21 @@
  *
  * @module
  */
-import { type Duplex, Readable } from "node:stream";
+import type { Duplex } from "node:stream";
 import { type HttpContext, HttpRequestBodyDetectionFeature, HttpUpgradeFeature, type Logger } from "@x/abstractions";
 import { type Dispatcher, errors, Pool } from "undici";
 import type { AppProcess } from "../process/app-process.js";
 import { copyResponseHeaders, requestHeadersForApp, targetForApp } from "./forward-headers.js";
 import { ForwardHandler, type ForwardOutcome } from "./forward-handler.js";
+import { LoopbackPool, LoopbackTimeoutError } from "./loopback-pool.js";
 
 /** What a forward ended with, when it could not deliver the app's response. */
 export type ForwardFailure = "timeout" | "unreachable";
 
 export class AppForwarder {
-  readonly #pools = new Map<AppProcess, Pool>();
+  /** Requests go through the lean loopback client; upgrades (rare) through undici's. */
+  readonly #pools = new Map<AppProcess, LoopbackPool>();
+  readonly #upgradePools = new Map<AppProcess, Pool>();
   readonly #tunnels = new Set<{ client: Duplex; app: Duplex }>();
   readonly #requestTimeoutMs: number;
   readonly #logger: Logger;
@@ -32,6 +35,8 @@ export class AppForwarder {
     this.#logger = logger;
     this.#heartbeat = setInterval(() => {
       for (const handler of this.#inFlight) handler.watchClient();
+      const now = Date.now();
+      for (const pool of this.#pools.values()) pool.tick(now);
     }, 1_000);
     this.#heartbeat.unref();
   }
@@ -64,10 +69,9 @@ export class AppForwarder {
           method: request.method,
           path: targetForApp(context),
           headers: requestHeadersForApp(context, process.token),
-          // Pulled as undici writes to the app: the client's body is read no faster than the app takes it.
-          body: canHaveBody ? Readable.from(request.body, { objectMode: false }) : null,
-          headersTimeout: this.#requestTimeoutMs,
-          bodyTimeout: this.#requestTimeoutMs,
+          // Pulled as the socket to the app takes it: the client's body is read no faster than the app reads.
+          body: canHaveBody ? request.body : null,
+          hasContentLength: request.contentLength !== null && request.headers.has("content-length"),
         },
         handler,
       );
@@ -76,12 +80,13 @@ export class AppForwarder {
     return outcome === null ? null : this.#failed(context, outcome.error);
   }
 
-  /** Closes the pool of a process that is gone. */
+  /** Closes the pools of a process that is gone. */
   release(process: AppProcess): void {
-    const pool = this.#pools.get(process);
-    if (pool === undefined) return;
+    this.#pools.get(process)?.close();
     this.#pools.delete(process);
-    void pool.destroy().catch(() => {});
+    const upgrades = this.#upgradePools.get(process);
+    this.#upgradePools.delete(process);
+    void upgrades?.destroy().catch(() => {});
   }
 
   /** Cuts every WebSocket tunnel (the app is going offline or the front stops). */
@@ -96,12 +101,23 @@ export class AppForwarder {
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
     this.closeTunnels();
-    await Promise.allSettled([...this.#pools.values()].map((p) => p.destroy()));
+    for (const pool of this.#pools.values()) pool.close();
     this.#pools.clear();
+    await Promise.allSettled([...this.#upgradePools.values()].map((p) => p.destroy()));
+    this.#upgradePools.clear();
   }
 
-  #poolFor(process: AppProcess): Pool {
+  #poolFor(process: AppProcess): LoopbackPool {
     let pool = this.#pools.get(process);
+    if (pool === undefined) {
+      pool = new LoopbackPool(process.port, this.#requestTimeoutMs);
+      this.#pools.set(process, pool);
+    }
+    return pool;
+  }
+
+  #upgradePoolFor(process: AppProcess): Pool {
+    let pool = this.#upgradePools.get(process);
     if (pool === undefined) {
       pool = new Pool(`http://127.0.0.1:${process.port}`, {
         pipelining: 1,
@@ -110,14 +126,14 @@ export class AppForwarder {
         // The front enforces its own limits; the app's responses may be of any size.
         maxResponseSize: -1,
       });
-      this.#pools.set(process, pool);
+      this.#upgradePools.set(process, pool);
     }
     return pool;
   }
 
   #failed(context: HttpContext, error: unknown): ForwardFailure | null {
     if (context.requestAborted.aborted) return null;
-    if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
+    if (error instanceof LoopbackTimeoutError || error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
       this.#logger.warn({ path: context.request.path }, `The app did not respond within requestTimeout (${this.#requestTimeoutMs / 1000} s)`);
       return "timeout";
     }
@@ -126,7 +142,7 @@ export class AppForwarder {
   }
 
   async #tunnel(context: HttpContext, process: AppProcess, accept: () => Promise<Duplex>): Promise<ForwardFailure | null> {
-    const pool = this.#poolFor(process);
+    const pool = this.#upgradePoolFor(process);
     const protocol = context.request.headers.get("upgrade") ?? "websocket";
     let upgraded: Dispatcher.UpgradeData;
     try {

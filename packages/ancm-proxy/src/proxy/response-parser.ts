@@ -1,0 +1,225 @@
+/**
+ * An incremental parser for the HTTP/1.1 responses of the app (RFC 9112):
+ * the status line and header fields, then a body framed by Content-Length,
+ * chunked transfer coding, or the end of the connection. Interim 1xx
+ * responses are skipped. It trusts its peer no further than it must: the
+ * head is bounded and every framing error is an error, never a guess.
+ *
+ * @module
+ */
+
+/** The largest response head accepted from the app (Kestrel's request limit, applied the other way). */
+export const MAX_RESPONSE_HEAD = 64 * 1024;
+
+export interface ResponseEvents {
+  onHead(status: number, headers: Record<string, string | string[]>): void;
+  onBody(chunk: Buffer): void;
+  /** The response is complete; `reusable` tells whether the connection may carry another request. */
+  onComplete(reusable: boolean): void;
+}
+
+const enum State {
+  Head,
+  Fixed,
+  ChunkSize,
+  ChunkData,
+  ChunkDataEnd,
+  Trailers,
+  UntilClose,
+  Done,
+}
+
+const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
+
+export class ResponseParseError extends Error {
+  readonly code = "ERR_X_ANCM_BAD_RESPONSE";
+}
+
+export class ResponseParser {
+  readonly #events: ResponseEvents;
+  readonly #noBody: boolean;
+  #state = State.Head;
+  #head = "";
+  #remaining = 0;
+  #line = "";
+  #keepAlive = true;
+
+  /** `noBody`: the request was HEAD, so no response has a body. */
+  constructor(events: ResponseEvents, noBody: boolean) {
+    this.#events = events;
+    this.#noBody = noBody;
+  }
+
+  get isDone(): boolean {
+    return this.#state === State.Done;
+  }
+
+  /** True while the body runs until the connection closes (no framing given). */
+  get readsUntilClose(): boolean {
+    return this.#state === State.UntilClose;
+  }
+
+  /** Feeds bytes; returns bytes left over after a complete response (which a well-behaved app never sends). */
+  push(data: Buffer): Buffer | null {
+    let offset = 0;
+    while (offset < data.length) {
+      switch (this.#state) {
+        case State.Head: {
+          const end = this.#scanHead(data, offset);
+          if (end === -1) return null;
+          offset = end;
+          break;
+        }
+        case State.Fixed: {
+          const n = Math.min(this.#remaining, data.length - offset);
+          this.#events.onBody(data.subarray(offset, offset + n));
+          offset += n;
+          this.#remaining -= n;
+          if (this.#remaining === 0) this.#finish();
+          break;
+        }
+        case State.ChunkSize:
+        case State.ChunkDataEnd:
+        case State.Trailers: {
+          const lineEnd = data.indexOf(0x0a, offset);
+          if (lineEnd === -1) {
+            this.#line += data.toString("latin1", offset);
+            if (this.#line.length > 4096) throw new ResponseParseError("chunk line too long");
+            return null;
+          }
+          const line = (this.#line + data.toString("latin1", offset, lineEnd)).replace(/\r$/, "");
+          this.#line = "";
+          offset = lineEnd + 1;
+          this.#onLine(line);
+          break;
+        }
+        case State.ChunkData: {
+          const n = Math.min(this.#remaining, data.length - offset);
+          this.#events.onBody(data.subarray(offset, offset + n));
+          offset += n;
+          this.#remaining -= n;
+          if (this.#remaining === 0) this.#state = State.ChunkDataEnd;
+          break;
+        }
+        case State.UntilClose:
+          this.#events.onBody(offset === 0 ? data : data.subarray(offset));
+          return null;
+        case State.Done:
+          return data.subarray(offset);
+      }
+    }
+    return null;
+  }
+
+  /** The connection closed: completes a close-delimited body, else it is an error. */
+  end(): void {
+    if (this.#state === State.UntilClose) {
+      this.#state = State.Done;
+      this.#events.onComplete(false);
+      return;
+    }
+    if (this.#state !== State.Done) throw new ResponseParseError("the app closed the connection before the response was complete");
+  }
+
+  #scanHead(data: Buffer, offset: number): number {
+    if (this.#head === "") {
+      // The common case: the whole head is in this read; only the head becomes a string.
+      const end = data.indexOf(CRLFCRLF, offset);
+      if (end !== -1) {
+        if (end - offset > MAX_RESPONSE_HEAD) throw new ResponseParseError("response head too large");
+        this.#onHead(data.toString("latin1", offset, end));
+        return end + 4;
+      }
+    }
+    const before = this.#head.length;
+    this.#head += data.toString("latin1", offset);
+    const end = this.#head.indexOf("\r\n\r\n", Math.max(0, before - 3));
+    if (end === -1) {
+      if (this.#head.length > MAX_RESPONSE_HEAD) throw new ResponseParseError("response head too large");
+      return -1;
+    }
+    if (end > MAX_RESPONSE_HEAD) throw new ResponseParseError("response head too large");
+    const head = this.#head.slice(0, end);
+    this.#head = "";
+    this.#onHead(head);
+    return offset + (end + 4 - before);
+  }
+
+  #onHead(head: string): void {
+    const lines = head.split("\r\n");
+    const statusLine = lines[0]!;
+    const match = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(statusLine);
+    if (match === null) throw new ResponseParseError(`bad status line: ${statusLine.slice(0, 100)}`);
+    const http10 = match[1] === "0";
+    const status = Number(match[2]);
+    const headers: Record<string, string | string[]> = {};
+    let contentLength = -1;
+    let chunked = false;
+    let connection = "";
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      const colon = line.indexOf(":");
+      if (colon <= 0) throw new ResponseParseError("bad header line");
+      const name = line.slice(0, colon).trim().toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      const existing = headers[name];
+      if (existing === undefined) headers[name] = value;
+      else if (Array.isArray(existing)) existing.push(value);
+      else headers[name] = [existing, value];
+      if (name === "content-length") {
+        if (!/^\d+$/.test(value) || (contentLength !== -1 && contentLength !== Number(value))) throw new ResponseParseError("bad content-length");
+        contentLength = Number(value);
+      } else if (name === "transfer-encoding") {
+        chunked = value.toLowerCase().split(",").pop()!.trim() === "chunked";
+        if (!chunked) throw new ResponseParseError("unsupported transfer-encoding");
+      } else if (name === "connection") {
+        connection += `${value.toLowerCase()},`;
+      }
+    }
+    // RFC 9112 §9.3: HTTP/1.0 closes unless keep-alive; HTTP/1.1 keeps unless close.
+    this.#keepAlive = http10 ? connection.includes("keep-alive") : !connection.includes("close");
+    if (status >= 100 && status < 200) {
+      // Interim responses (100 Continue, 103 Early Hints) precede the final one (RFC 9110 §15.2).
+      return;
+    }
+    this.#events.onHead(status, headers);
+    if (this.#noBody || status === 204 || status === 304) return this.#finish();
+    if (chunked) {
+      this.#state = State.ChunkSize;
+      return;
+    }
+    if (contentLength >= 0) {
+      this.#remaining = contentLength;
+      if (contentLength === 0) return this.#finish();
+      this.#state = State.Fixed;
+      return;
+    }
+    this.#keepAlive = false;
+    this.#state = State.UntilClose;
+  }
+
+  #onLine(line: string): void {
+    switch (this.#state) {
+      case State.ChunkSize: {
+        const size = line.split(";")[0]!.trim();
+        if (!/^[0-9a-fA-F]{1,12}$/.test(size)) throw new ResponseParseError("bad chunk size");
+        this.#remaining = Number.parseInt(size, 16);
+        this.#state = this.#remaining === 0 ? State.Trailers : State.ChunkData;
+        return;
+      }
+      case State.ChunkDataEnd:
+        if (line !== "") throw new ResponseParseError("missing CRLF after chunk data");
+        this.#state = State.ChunkSize;
+        return;
+      case State.Trailers:
+        // Trailer fields are dropped (the front does not forward trailers); an empty line ends the message.
+        if (line === "") this.#finish();
+        return;
+    }
+  }
+
+  #finish(): void {
+    this.#state = State.Done;
+    this.#events.onComplete(this.#keepAlive);
+  }
+}
