@@ -303,7 +303,7 @@ export class LoopbackPool {
     }
     this.#inFlight.add(exchange);
     let connection = this.#idle.pop();
-    while (connection !== undefined && connection.isClosed) connection = this.#idle.pop();
+    while (connection?.isClosed) connection = this.#idle.pop();
     if (connection === undefined) {
       connection = new LoopbackConnection(this, this.port);
       this.#all.add(connection);

@@ -18,7 +18,7 @@ export interface ResponseEvents {
   onComplete(reusable: boolean): void;
 }
 
-const enum State {
+enum State {
   Head,
   Fixed,
   ChunkSize,
@@ -183,14 +183,20 @@ export class ResponseParser {
       return;
     }
     this.#events.onHead(status, headers);
-    if (this.#noBody || status === 204 || status === 304) return this.#finish();
+    if (this.#noBody || status === 204 || status === 304) {
+      this.#finish();
+      return;
+    }
     if (chunked) {
       this.#state = State.ChunkSize;
       return;
     }
     if (contentLength >= 0) {
       this.#remaining = contentLength;
-      if (contentLength === 0) return this.#finish();
+      if (contentLength === 0) {
+        this.#finish();
+        return;
+      }
       this.#state = State.Fixed;
       return;
     }
