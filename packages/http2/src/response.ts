@@ -57,6 +57,8 @@ export class Http2Response implements HttpResponse {
   #started = false;
   #completed = false;
   #written = 0;
+  /** The last write not yet settled: end() and later writes wait for it. */
+  #lastWrite: Promise<void> | null = null;
   #onStarting: ResponseCallback[] | null = null;
   #onCompleted: ResponseCallback[] | null = null;
   #trailers: HeaderMap | null = null;
@@ -145,9 +147,24 @@ export class Http2Response implements HttpResponse {
     return this.#start(false);
   }
 
-  async write(chunk: string | Uint8Array): Promise<void> {
-    if (this.#completed || this.#ending !== null) throw new ResponseStartedError("The response has completed");
+  write(chunk: string | Uint8Array): Promise<void> {
+    if (this.#completed || this.#ending !== null) return Promise.reject(new ResponseStartedError("The response has completed"));
     const data = toBuffer(chunk);
+    // Writes go out in call order, and end() after them, even when the app does not await each write.
+    const previous = this.#lastWrite;
+    const written = previous === null ? this.#write(data) : previous.then(() => this.#write(data));
+    const settled = written.then(
+      () => {},
+      () => {},
+    );
+    this.#lastWrite = settled;
+    void settled.then(() => {
+      if (this.#lastWrite === settled) this.#lastWrite = null;
+    });
+    return written;
+  }
+
+  async #write(data: Buffer): Promise<void> {
     if (!this.#started) await this.#start(false);
     await this.#writeBody(data, false);
   }
@@ -166,6 +183,7 @@ export class Http2Response implements HttpResponse {
   }
 
   async #end(chunk?: string | Uint8Array): Promise<void> {
+    if (this.#lastWrite !== null) await this.#lastWrite;
     const data = chunk === undefined ? null : toBuffer(chunk);
     if (!this.#started) {
       // A response written in one call is known in full: give it a Content-Length.

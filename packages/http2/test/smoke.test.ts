@@ -57,4 +57,18 @@ describe("raw-frame harness", () => {
     await client.response(1);
     expect(seen).toEqual(["NotSupportedError", "undefined", "true", "function"]);
   });
+
+  it("keeps writes the app does not await in order, and end() after them (the body matches its Content-Length)", async () => {
+    const server = await startServer((ctx) => {
+      ctx.response.headers.set("content-length", "13");
+      void ctx.response.write("Hello, ");
+      void ctx.response.write("World!");
+      return ctx.response.end();
+    });
+    const client = await H2Client.handshake(server.port);
+    client.get(1, "/unawaited");
+    expect((await client.response(1)).status).toBe(200);
+    await client.waitFor((f) => f.type === FrameType.DATA && f.streamId === 1 && (f.flags & 1) !== 0, "END_STREAM");
+    expect(client.body(1).toString()).toBe("Hello, World!");
+  });
 });

@@ -20,6 +20,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   #started = false;
   #settled = false;
   #watching = false;
+  /** The last body write: the response ends only after it. */
+  #lastWrite: Promise<unknown> = Promise.resolve();
   readonly #onClientAborted = () => this.#controller?.abort(new Error("The client went away"));
 
   constructor(context: HttpContext, settle: (outcome: ForwardOutcome) => void) {
@@ -61,6 +63,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     // undici hands over an empty chunk after each resume(): pausing on it again would loop in microtasks forever.
     if (chunk.length === 0) return;
     const written = this.#context.response.write(chunk);
+    this.#lastWrite = written;
     // Backpressure: the app's socket is not read while the client's side is full.
     controller.pause();
     written.then(
@@ -71,7 +74,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.#unwatchClient();
-    this.#context.response.end().then(
+    const end = () => this.#context.response.end();
+    this.#lastWrite.then(end, end).then(
       () => this.#done(null),
       () => this.#done(null),
     );
