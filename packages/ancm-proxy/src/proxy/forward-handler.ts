@@ -22,7 +22,8 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   #watching = false;
   /** The last body write: the response ends only after it. */
   #lastWrite: Promise<unknown> = Promise.resolve();
-  readonly #onClientAborted = () => this.#controller?.abort(new Error("The client went away"));
+  /** Made only for requests that outlive a heartbeat (see `watchClient`). */
+  #onClientAborted: (() => void) | null = null;
 
   constructor(context: HttpContext, settle: (outcome: ForwardOutcome) => void) {
     this.#context = context;
@@ -41,13 +42,15 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
   watchClient(): void {
     if (this.#watching || this.#settled) return;
     this.#watching = true;
+    const onAborted = () => this.#controller?.abort(new Error("The client went away"));
+    this.#onClientAborted = onAborted;
     const aborted = this.#context.requestAborted;
-    if (aborted.aborted) this.#onClientAborted();
-    else aborted.addEventListener("abort", this.#onClientAborted, { once: true });
+    if (aborted.aborted) onAborted();
+    else aborted.addEventListener("abort", onAborted, { once: true });
   }
 
   #unwatchClient(): void {
-    if (this.#watching) this.#context.requestAborted.removeEventListener("abort", this.#onClientAborted);
+    if (this.#onClientAborted !== null) this.#context.requestAborted.removeEventListener("abort", this.#onClientAborted);
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {

@@ -11,7 +11,7 @@
  * @module
  */
 import { connect, type Socket } from "node:net";
-import { ResponseParseError, ResponseParser } from "./response-parser.js";
+import { type ResponseEvents, ResponseParseError, ResponseParser } from "./response-parser.js";
 
 export interface LoopbackRequest {
   readonly method: string;
@@ -47,6 +47,8 @@ export interface LoopbackHandler {
 export class LoopbackTimeoutError extends Error {
   readonly code = "ERR_X_ANCM_REQUEST_TIMEOUT";
 }
+
+const NO_TRAILERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** Closes idle keep-alive connections after this long (the app's own keep-alive is 130 s). */
 const IDLE_CLOSE_MS = 60_000;
@@ -101,11 +103,12 @@ class Exchange implements LoopbackController {
   }
 }
 
-class LoopbackConnection {
+class LoopbackConnection implements ResponseEvents {
   readonly socket: Socket;
   readonly #pool: LoopbackPool;
   #exchange: Exchange | null = null;
-  #parser: ResponseParser | null = null;
+  /** One parser per connection, reset for each response. */
+  readonly #parser = new ResponseParser(this, false);
   #bodySent = true;
   #responseDone = true;
   #reusable = true;
@@ -138,28 +141,30 @@ class LoopbackConnection {
     this.#exchange = exchange;
     this.#bodySent = exchange.request.body === null;
     this.#responseDone = false;
-    this.#parser = new ResponseParser(
-      {
-        onHead: (status, headers) => {
-          exchange.responded = true;
-          exchange.deadline = this.#pool.now() + this.#pool.timeoutMs;
-          exchange.handler.onResponseStart?.(exchange, status, headers);
-        },
-        onBody: (chunk) => {
-          exchange.deadline = this.#pool.now() + this.#pool.timeoutMs;
-          exchange.handler.onResponseData?.(exchange, chunk);
-        },
-        onComplete: (reusable) => {
-          this.#reusable = reusable;
-          this.#responseDone = true;
-          this.#maybeFinish();
-        },
-      },
-      exchange.request.method === "HEAD",
-    );
+    this.#parser.reset(exchange.request.method === "HEAD");
     exchange.attach(this);
     exchange.handler.onRequestStart?.(exchange, null);
     if (this.#connected && !exchange.aborted) this.#send(exchange);
+  }
+
+  // ResponseEvents: the parser reports the response of the exchange in progress.
+  onHead(status: number, headers: Record<string, string | string[]>): void {
+    const exchange = this.#exchange!;
+    exchange.responded = true;
+    exchange.deadline = this.#pool.now() + this.#pool.timeoutMs;
+    exchange.handler.onResponseStart?.(exchange, status, headers);
+  }
+
+  onBody(chunk: Buffer): void {
+    const exchange = this.#exchange!;
+    exchange.deadline = this.#pool.now() + this.#pool.timeoutMs;
+    exchange.handler.onResponseData?.(exchange, chunk);
+  }
+
+  onComplete(reusable: boolean): void {
+    this.#reusable = reusable;
+    this.#responseDone = true;
+    this.#maybeFinish();
   }
 
   /** Ends the exchange in progress with `error` and closes the connection. */
@@ -170,6 +175,7 @@ class LoopbackConnection {
     this.#destroy();
     if (exchange !== null && !exchange.settled) {
       exchange.settled = true;
+      this.#pool.settled(exchange);
       exchange.handler.onResponseError?.(exchange, error);
     }
   }
@@ -208,7 +214,7 @@ class LoopbackConnection {
 
   #onData(data: Buffer): void {
     const parser = this.#parser;
-    if (parser === null || this.#exchange === null) {
+    if (this.#exchange === null) {
       // Bytes with no request outstanding: the connection is out of step; drop it.
       this.close();
       return;
@@ -222,10 +228,9 @@ class LoopbackConnection {
   }
 
   #onEnd(): void {
-    const parser = this.#parser;
-    if (parser !== null && this.#exchange !== null) {
+    if (this.#exchange !== null) {
       try {
-        parser.end();
+        this.#parser.end();
       } catch (error) {
         this.fail(error as Error);
         return;
@@ -248,9 +253,9 @@ class LoopbackConnection {
       this.#reusable = false;
     }
     this.#exchange = null;
-    this.#parser = null;
     exchange.settled = true;
-    exchange.handler.onResponseEnd?.(exchange, {});
+    this.#pool.settled(exchange);
+    exchange.handler.onResponseEnd?.(exchange, NO_TRAILERS);
     if (this.#reusable && !this.#closed) this.#pool.release(this);
     else this.close();
   }
@@ -279,23 +284,7 @@ export class LoopbackPool {
 
   /** Sends `request` on an idle connection (or a new one) and reports to `handler`. */
   dispatch(request: LoopbackRequest, handler: LoopbackHandler): void {
-    let exchange: Exchange | null = null;
-    const done = (): void => void this.#inFlight.delete(exchange!);
-    // Settling removes the exchange from the timeout sweep, whichever way it ends.
-    const tracked: LoopbackHandler = {
-      onRequestStart: (c, ctx) => handler.onRequestStart?.(c, ctx),
-      onResponseStart: (c, s, h) => handler.onResponseStart?.(c, s, h),
-      onResponseData: (c, chunk) => handler.onResponseData?.(c, chunk),
-      onResponseEnd: (c, t) => {
-        done();
-        handler.onResponseEnd?.(c, t);
-      },
-      onResponseError: (c, e) => {
-        done();
-        handler.onResponseError?.(c, e);
-      },
-    };
-    exchange = new Exchange(request, tracked, this.now() + this.timeoutMs);
+    const exchange = new Exchange(request, handler, this.now() + this.timeoutMs);
     if (this.#closed) {
       exchange.settled = true;
       handler.onResponseError?.(exchange, new Error("The connection pool to the app is closed"));
@@ -309,6 +298,11 @@ export class LoopbackPool {
       this.#all.add(connection);
     }
     connection.start(exchange);
+  }
+
+  /** @internal The exchange ended (either way): out of the timeout sweep. */
+  settled(exchange: Exchange): void {
+    this.#inFlight.delete(exchange);
   }
 
   /**

@@ -37,7 +37,7 @@ export class ResponseParseError extends Error {
 
 export class ResponseParser {
   readonly #events: ResponseEvents;
-  readonly #noBody: boolean;
+  #noBody: boolean;
   #state = State.Head;
   #head = "";
   #remaining = 0;
@@ -48,6 +48,16 @@ export class ResponseParser {
   constructor(events: ResponseEvents, noBody: boolean) {
     this.#events = events;
     this.#noBody = noBody;
+  }
+
+  /** Readies the parser for the next response on the same connection. */
+  reset(noBody: boolean): void {
+    this.#noBody = noBody;
+    this.#state = State.Head;
+    this.#head = "";
+    this.#remaining = 0;
+    this.#line = "";
+    this.#keepAlive = true;
   }
 
   get isDone(): boolean {
