@@ -36,6 +36,7 @@ cat > "$dir/package.json" <<JSON
   "devDependencies": {}
 }
 JSON
+cp LICENSE "$dir/LICENSE"
 cat > "$dir/tsconfig.json" <<JSON
 {
   "extends": "../../tsconfig.base.json",

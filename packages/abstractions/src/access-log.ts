@@ -30,6 +30,7 @@ export interface AccessLogEntry {
   readonly aborted: boolean;
 }
 
+/** Receives one access log entry per completed request. */
 export type AccessLogSink = (entry: AccessLogEntry) => void;
 
 /**
@@ -40,6 +41,7 @@ export type AccessLogSink = (entry: AccessLogEntry) => void;
  * server.options.accessLog.sink = (entry) => logger.info(entry, "request");
  */
 export class AccessLog {
+  /** Where entries go; null turns the access log off. */
   sink: AccessLogSink | null = null;
 
   /** Hands an entry to the sink; a throwing sink never disturbs the connection. */

@@ -30,6 +30,7 @@ export class ApplicationBuilder {
   /** Shared state for the pipeline's builders (server features, services). */
   readonly properties = new Map<string, unknown>();
 
+  /** Starts a builder, copying the given shared properties. */
   constructor(properties?: Map<string, unknown>) {
     if (properties) for (const [k, v] of properties) this.properties.set(k, v);
   }

@@ -13,6 +13,7 @@ import { FeatureCollection } from "./features.js";
 /** An endpoint, or a function that reads it when first asked (sockets know theirs, lazily). */
 export type EndPointSource = EndPoint | null | (() => EndPoint | null);
 
+/** What a transport supplies to create a {@link ConnectionContext}. */
 export interface ConnectionContextInit {
   id: string;
   transport: Duplex;
@@ -20,7 +21,9 @@ export interface ConnectionContextInit {
   remoteEndPoint: EndPointSource;
 }
 
+/** One accepted connection as it goes through connection middleware: its id, its byte stream, its endpoints and features (Kestrel's `ConnectionContext`). */
 export class ConnectionContext {
+  /** The connection id, unique within the process (the transport's `createConnectionId`). */
   readonly id: string;
   /**
    * The byte stream. Connection middleware may replace it (TLS wraps the
@@ -37,6 +40,7 @@ export class ConnectionContext {
   #closeRequested = false;
   #onCloseRequested: (() => void) | undefined;
 
+  /** Wraps an accepted transport; `init.transport` is both `transport` and `rawTransport`. */
   constructor(init: ConnectionContextInit) {
     this.id = init.id;
     this.transport = init.transport;
@@ -45,11 +49,13 @@ export class ConnectionContext {
     this.#remoteEndPoint = init.remoteEndPoint;
   }
 
+  /** The local (server) endpoint, or null when unknown; read from the source on first use. */
   get localEndPoint(): EndPoint | null {
     if (typeof this.#localEndPoint === "function") this.#localEndPoint = this.#localEndPoint();
     return this.#localEndPoint;
   }
 
+  /** The remote (client) endpoint, or null when unknown (Unix sockets); read from the source on first use. */
   get remoteEndPoint(): EndPoint | null {
     if (typeof this.#remoteEndPoint === "function") this.#remoteEndPoint = this.#remoteEndPoint();
     return this.#remoteEndPoint;

@@ -18,12 +18,15 @@ export interface UnixEndPoint {
   readonly path: string;
 }
 
+/** Where a listener is bound or a connection comes from: an IP address and port, or a Unix socket path. */
 export type EndPoint = IPEndPoint | UnixEndPoint;
 
+/** An IP endpoint; the family is 6 when the address contains `:`, else 4. */
 export function ipEndPoint(address: string, port: number): IPEndPoint {
   return { kind: "ip", address, port, family: address.includes(":") ? 6 : 4 };
 }
 
+/** A Unix domain socket endpoint. */
 export function unixEndPoint(path: string): UnixEndPoint {
   return { kind: "unix", path };
 }

@@ -18,6 +18,7 @@ export class XError extends Error {
   /** Stable machine-readable code, `ERR_X_<AREA>_<WHAT>`. */
   readonly code: string;
 
+  /** `options.code` defaults to `ERR_X`; `options.cause` becomes the standard `cause`. */
   constructor(message: string, options?: { code?: string; cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = options?.code ?? "ERR_X";
@@ -30,6 +31,7 @@ export class XError extends Error {
     Object.defineProperty(this, kBrands, { value: brands, enumerable: false });
   }
 
+  /** Matches instances branded with this class, so `instanceof` works across installed copies of the package. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     // A subclass declared without a brand of its own would otherwise inherit
     // its parent's and match every instance of the parent: give it ordinary
@@ -75,6 +77,7 @@ export function createErrorClass(name: string, code: string, defaultMessage: str
 /** Misuse by application code (wrong call order, invalid argument). */
 export class UserError extends XError {
   static override readonly [kBrand]: symbol = Symbol.for("@x/error/UserError");
+  /** `code` defaults to `ERR_X_USER`. */
   constructor(message: string, code = "ERR_X_USER", cause?: unknown) {
     super(message, { code, cause });
   }
@@ -83,6 +86,7 @@ export class UserError extends XError {
 /** Invalid configuration or options, detected at startup. */
 export class OptionsValidationError extends XError {
   static override readonly [kBrand]: symbol = Symbol.for("@x/error/OptionsValidationError");
+  /** `key` names the option at fault (e.g. `MaxRequestBodySize`), when there is one. */
   constructor(message: string, readonly key?: string, cause?: unknown) {
     super(message, { code: "ERR_X_OPTIONS_INVALID", cause });
   }
@@ -112,6 +116,7 @@ export const InvalidHeaderError = createErrorClass("InvalidHeaderError", "ERR_X_
  */
 export class BadHttpRequestError extends XError {
   static override readonly [kBrand]: symbol = Symbol.for("@x/error/BadHttpRequestError");
+  /** `statusCode` is the response status (400, 413, 431, ...); `reason` the machine-readable rejection reason. */
   constructor(
     message: string,
     readonly statusCode: number,

@@ -27,12 +27,14 @@ export class FeatureCollection {
     this.#defaults = defaults;
   }
 
+  /** The feature for `key`: this collection's own, else the defaults', else undefined. */
   get<T>(key: FeatureKey<T>): T | undefined {
     const own = this.#map?.get(key);
     if (own !== undefined) return own as T;
     return this.#defaults?.get(key);
   }
 
+  /** Sets this collection's feature for `key`; `undefined` removes it (the default, if any, shows again). */
   set<T>(key: FeatureKey<T>, value: T | undefined): void {
     if (value === undefined) {
       this.#map?.delete(key);
@@ -41,6 +43,7 @@ export class FeatureCollection {
     (this.#map ??= new Map()).set(key, value);
   }
 
+  /** True when {@link FeatureCollection.get} would return a feature. */
   has(key: FeatureKey<unknown>): boolean {
     return this.get(key) !== undefined;
   }

@@ -9,6 +9,7 @@
  */
 import { InvalidHeaderError } from "./errors.js";
 
+/** A header field's value: one string, or one string per field line. */
 export type HeaderValue = string | string[];
 
 // RFC 9110 §5.6.2 token characters.
@@ -49,11 +50,13 @@ function toValue(value: string | number | readonly (string | number)[]): HeaderV
   return value.map(String);
 }
 
+/** HTTP header fields, keyed case-insensitively (stored lower case); names and values are validated on `set`/`append` (RFC 9110 §5). */
 export class HeaderMap implements Iterable<[string, HeaderValue]> {
   readonly #map = new Map<string, HeaderValue>();
   /** When false, `set`/`append` skip validation (used by parsers that already validated). */
   readonly #validate: boolean;
 
+  /** Fills the map from entries or a record with `append`; `validate = false` skips validation (for parsers that already validated). */
   constructor(init?: Iterable<[string, string | number | readonly (string | number)[]]> | Record<string, string | number | readonly (string | number)[]>, validate = true) {
     this.#validate = validate;
     if (!init) return;
@@ -61,6 +64,7 @@ export class HeaderMap implements Iterable<[string, HeaderValue]> {
     for (const [k, v] of entries) this.append(k, v);
   }
 
+  /** The number of distinct field names. */
   get size(): number {
     return this.#map.size;
   }
@@ -84,10 +88,12 @@ export class HeaderMap implements Iterable<[string, HeaderValue]> {
     return this.#map.get(name.toLowerCase());
   }
 
+  /** True when a field with this name (any case) is present. */
   has(name: string): boolean {
     return this.#map.has(name.toLowerCase());
   }
 
+  /** Replaces the field's values. Throws `InvalidHeaderError` on an invalid name or value. */
   set(name: string, value: string | number | readonly (string | number)[]): this {
     const key = name.toLowerCase();
     const v = toValue(value);
@@ -96,6 +102,7 @@ export class HeaderMap implements Iterable<[string, HeaderValue]> {
     return this;
   }
 
+  /** Adds values to the field, after any existing ones. Throws `InvalidHeaderError` on an invalid name or value. */
   append(name: string, value: string | number | readonly (string | number)[]): this {
     const key = name.toLowerCase();
     const v = toValue(value);
@@ -114,22 +121,27 @@ export class HeaderMap implements Iterable<[string, HeaderValue]> {
     else prev.push(value);
   }
 
+  /** Removes the field; false if it was absent. */
   delete(name: string): boolean {
     return this.#map.delete(name.toLowerCase());
   }
 
+  /** Removes every field. */
   clear(): void {
     this.#map.clear();
   }
 
+  /** The field names, lower case, in insertion order. */
   keys(): IterableIterator<string> {
     return this.#map.keys();
   }
 
+  /** `[name, value]` pairs, names lower case, in insertion order. */
   entries(): IterableIterator<[string, HeaderValue]> {
     return this.#map.entries();
   }
 
+  /** Same as {@link HeaderMap.entries}. */
   [Symbol.iterator](): IterableIterator<[string, HeaderValue]> {
     return this.#map.entries();
   }

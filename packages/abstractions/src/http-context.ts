@@ -20,6 +20,7 @@ export interface RequestBody extends AsyncIterable<Buffer> {
   readonly isCompleted: boolean;
 }
 
+/** The request side of an {@link HttpContext}. */
 export interface HttpRequest {
   readonly method: string;
   /** `http` or `https`. Forwarded-headers middleware may rewrite it. */
@@ -42,8 +43,10 @@ export interface HttpRequest {
   readonly body: RequestBody;
 }
 
+/** A callback run when the response starts or completes; may be async. */
 export type ResponseCallback = () => void | Promise<void>;
 
+/** The response side of an {@link HttpContext}. */
 export interface HttpResponse {
   /** Defaults to 200. Throws once the response has started. */
   statusCode: number;
@@ -86,6 +89,7 @@ export interface ConnectionInfo {
   readonly localPort: number;
 }
 
+/** One HTTP request and its response, as the app sees it (ASP.NET Core's `HttpContext`). */
 export interface HttpContext {
   readonly request: HttpRequest;
   readonly response: HttpResponse;

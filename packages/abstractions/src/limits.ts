@@ -13,6 +13,7 @@ export interface MinDataRate {
   readonly gracePeriod: number;
 }
 
+/** A minimum data rate: `bytesPerSecond` (>= 0) after a `gracePeriod` in milliseconds (> 1000). Throws `OptionsValidationError` otherwise. */
 export function minDataRate(bytesPerSecond: number, gracePeriod: number): MinDataRate {
   if (!(bytesPerSecond >= 0)) throw new OptionsValidationError("bytesPerSecond must be >= 0", "BytesPerSecond");
   // Kestrel: the grace period must be longer than the heartbeat interval (1 s).
@@ -20,6 +21,7 @@ export function minDataRate(bytesPerSecond: number, gracePeriod: number): MinDat
   return Object.freeze({ bytesPerSecond, gracePeriod });
 }
 
+/** HTTP/2 limits (Kestrel's `Http2Limits`); the defaults are Kestrel's. */
 export class Http2Limits {
   /** Kestrel: 100. Streams beyond it are refused. */
   maxStreamsPerConnection = 100;
@@ -39,6 +41,7 @@ export class Http2Limits {
   keepAlivePingTimeout = 20_000;
 }
 
+/** Server-wide limits (Kestrel's `KestrelServerLimits`); the defaults are Kestrel's, times in milliseconds. */
 export class ServerLimits {
   /** Kestrel: null (unlimited). */
   maxConcurrentConnections: number | null = null;
@@ -64,9 +67,11 @@ export class ServerLimits {
   minRequestBodyDataRate: MinDataRate | null = minDataRate(240, 5_000);
   /** Kestrel: 240 bytes/s after 5 s; null disables. */
   minResponseDataRate: MinDataRate | null = minDataRate(240, 5_000);
+  /** The HTTP/2 limits. */
   readonly http2 = new Http2Limits();
 }
 
+/** {@link ServerLimits} as connections see them once the server starts (see `freezeLimits`). */
 export type ReadonlyServerLimits = Readonly<Omit<ServerLimits, "http2">> & { readonly http2: Readonly<Http2Limits> };
 
 function positiveOrNull(name: string, v: number | null, allowZero = false): void {

@@ -7,11 +7,13 @@
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal";
 
+/** A log method: a message, or an object of structured fields with an optional message (pino's shape). */
 export interface LogFn {
   (msg: string): void;
   (obj: object, msg?: string): void;
 }
 
+/** A structured logger with pino's methods; each `@x` component gets one per category. */
 export interface Logger {
   trace: LogFn;
   debug: LogFn;
@@ -42,4 +44,5 @@ export const nullLogger: Logger = {
   child: () => nullLogger,
 };
 
+/** A logger factory whose loggers discard everything. */
 export const nullLoggerFactory: LoggerFactory = { createLogger: () => nullLogger };

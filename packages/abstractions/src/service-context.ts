@@ -38,6 +38,7 @@ export interface ResourceCounter {
   releaseOne(): void;
 }
 
+/** The services every connection handler shares: limits, loggers, clock, `Date` header and heartbeat (Kestrel's `ServiceContext`). */
 export interface ServiceContext {
   readonly limits: ReadonlyServerLimits;
   readonly loggerFactory: LoggerFactory;

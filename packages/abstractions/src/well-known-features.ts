@@ -17,6 +17,7 @@ export interface ServerAddresses {
   /** When true, URLs from hosting override endpoints configured in code. */
   preferHostingUrls: boolean;
 }
+/** Key of the {@link ServerAddresses} server feature. */
 export const ServerAddressesFeature = featureKey<ServerAddresses>("ServerAddresses");
 
 /** Connection addresses for a request (`IHttpConnectionFeature`). */
@@ -27,6 +28,7 @@ export interface HttpRequestLifetime {
   readonly requestAborted: AbortSignal;
   abort(): void;
 }
+/** Key of the {@link HttpRequestLifetime} request feature. */
 export const HttpRequestLifetimeFeature = featureKey<HttpRequestLifetime>("HttpRequestLifetime");
 
 /** `IHttpMaxRequestBodySizeFeature`: per-request override, read-only once the body is being read. */
@@ -35,18 +37,21 @@ export interface HttpMaxRequestBodySize {
   /** null = unlimited. Setting it once read-only throws. */
   maxRequestBodySize: number | null;
 }
+/** Key of the {@link HttpMaxRequestBodySize} request feature. */
 export const HttpMaxRequestBodySizeFeature = featureKey<HttpMaxRequestBodySize>("HttpMaxRequestBodySize");
 
 /** `IHttpMinRequestBodyDataRateFeature`. */
 export interface HttpMinRequestBodyDataRate {
   minDataRate: MinDataRate | null;
 }
+/** Key of the {@link HttpMinRequestBodyDataRate} request feature. */
 export const HttpMinRequestBodyDataRateFeature = featureKey<HttpMinRequestBodyDataRate>("HttpMinRequestBodyDataRate");
 
 /** `IHttpMinResponseDataRateFeature` (absent on HTTP/2). */
 export interface HttpMinResponseDataRate {
   minDataRate: MinDataRate | null;
 }
+/** Key of the {@link HttpMinResponseDataRate} request feature. */
 export const HttpMinResponseDataRateFeature = featureKey<HttpMinResponseDataRate>("HttpMinResponseDataRate");
 
 /** `IHttpUpgradeFeature`: opaque upgrades such as WebSockets. */
@@ -56,12 +61,14 @@ export interface HttpUpgrade {
   /** Sends 101 and hands over the raw connection stream. */
   upgrade(): Promise<Duplex>;
 }
+/** Key of the {@link HttpUpgrade} request feature. */
 export const HttpUpgradeFeature = featureKey<HttpUpgrade>("HttpUpgrade");
 
 /** `IHttpResponseTrailersFeature`. */
 export interface HttpResponseTrailers {
   readonly trailers: HeaderMap;
 }
+/** Key of the {@link HttpResponseTrailers} request feature. */
 export const HttpResponseTrailersFeature = featureKey<HttpResponseTrailers>("HttpResponseTrailers");
 
 /** `IHttpRequestTrailersFeature`: readable once the body has been read. */
@@ -69,6 +76,7 @@ export interface HttpRequestTrailers {
   readonly available: boolean;
   readonly trailers: HeaderMap;
 }
+/** Key of the {@link HttpRequestTrailers} request feature. */
 export const HttpRequestTrailersFeature = featureKey<HttpRequestTrailers>("HttpRequestTrailers");
 
 /**
@@ -79,16 +87,19 @@ export const HttpRequestTrailersFeature = featureKey<HttpRequestTrailers>("HttpR
 export interface DecrementConcurrentConnectionCount {
   releaseConnection(): void;
 }
+/** Key of the {@link DecrementConcurrentConnectionCount} connection feature. */
 export const DecrementConcurrentConnectionCountFeature = featureKey<DecrementConcurrentConnectionCount>("DecrementConcurrentConnectionCount");
 
 /** `IHttpRequestBodyDetectionFeature`. */
 export interface HttpRequestBodyDetection {
   readonly canHaveBody: boolean;
 }
+/** Key of the {@link HttpRequestBodyDetection} request feature. */
 export const HttpRequestBodyDetectionFeature = featureKey<HttpRequestBodyDetection>("HttpRequestBodyDetection");
 
 /** `IHttpResetFeature`: resets an HTTP/2 stream with an error code (RFC 9113 §6.4). */
 export interface HttpReset {
   reset(errorCode: number): void;
 }
+/** Key of the {@link HttpReset} request feature (HTTP/2 only). */
 export const HttpResetFeature = featureKey<HttpReset>("HttpReset");

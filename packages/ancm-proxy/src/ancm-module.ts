@@ -15,7 +15,9 @@ import { ProcessManager } from "./process/process-manager.js";
 import { AppForwarder } from "./proxy/app-forwarder.js";
 import type { AncmSettings } from "./settings/ancm-settings.js";
 
+/** The module: the front's request delegate. Serves `app_offline.htm` while it exists, else forwards each request to the app (out-of-process) or calls it (in-process). */
 export class AncmModule {
+  /** The resolved settings it runs with. */
   readonly settings: AncmSettings;
   readonly #logger: Logger;
   readonly #offline: AppOfflineWatcher;
@@ -25,6 +27,7 @@ export class AncmModule {
   readonly #detailedErrors: boolean;
   #tunnelTimer: NodeJS.Timeout | null = null;
 
+  /** Sets up the offline watcher and, by `hostingModel`, the process manager and forwarder or the in-process app. */
   constructor(settings: AncmSettings, logger: Logger) {
     this.settings = settings;
     this.#logger = logger;

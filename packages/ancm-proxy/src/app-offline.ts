@@ -9,10 +9,12 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 
+/** The file that takes the app offline while it exists in the site root. */
 export const APP_OFFLINE_FILE = "app_offline.htm";
 /** ANCM checks for the file at most this often. */
 export const APP_OFFLINE_POLL_MS = 200;
 
+/** What {@link AppOfflineWatcher} reports. */
 export interface AppOfflineEvents {
   /** The file appeared (content read): stop the app. */
   onOffline(content: Buffer): void | Promise<void>;
@@ -20,7 +22,9 @@ export interface AppOfflineEvents {
   onOnline(): void | Promise<void>;
 }
 
+/** Polls the site root for `app_offline.htm` every {@link APP_OFFLINE_POLL_MS} ms and reports when it appears, changes or goes. */
 export class AppOfflineWatcher {
+  /** The absolute path of the watched `app_offline.htm`. */
   readonly path: string;
   readonly #events: AppOfflineEvents;
   #timer: NodeJS.Timeout | null = null;
@@ -28,6 +32,7 @@ export class AppOfflineWatcher {
   #signature = "";
   #checking = false;
 
+  /** Watches `app_offline.htm` in `siteRoot`; `events` receive the changes. */
   constructor(siteRoot: string, events: AppOfflineEvents) {
     this.path = join(siteRoot, APP_OFFLINE_FILE);
     this.#events = events;
@@ -45,6 +50,7 @@ export class AppOfflineWatcher {
     this.#timer.unref();
   }
 
+  /** Stops polling. */
   stop(): void {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;

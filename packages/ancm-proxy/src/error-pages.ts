@@ -12,12 +12,14 @@
  */
 import type { HttpContext } from "@x/abstractions";
 
+/** An ANCM error page: status code, title and explanation. */
 export interface ErrorPage {
   readonly status: number;
   readonly title: string;
   readonly detail: string;
 }
 
+/** ANCM's error pages by situation, with their status codes and titles (502.5, 500.30, 503, ...). */
 export const ERROR_PAGES = {
   outOfProcessStartupFailure: {
     status: 502,

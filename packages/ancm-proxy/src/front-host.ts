@@ -14,6 +14,7 @@ import { createDebugFileLogger, teeLogger } from "./debug-log.js";
 import type { AncmSettings } from "./settings/ancm-settings.js";
 import { loadAncmSettings } from "./settings/index.js";
 
+/** Options of {@link createFront}. */
 export interface FrontOptions {
   /** The site root (default: the current directory). */
   readonly siteRoot?: string;
@@ -25,6 +26,7 @@ export interface FrontOptions {
   readonly configureHost?: (builder: HostBuilder) => void;
 }
 
+/** A created front: the host that runs it, the module that handles its requests and the settings they use. */
 export interface Front {
   readonly host: AppHost;
   readonly module: AncmModule;

@@ -38,6 +38,7 @@ function isHostLike(value: unknown): value is HostLike {
   return typeof value === "object" && value !== null && typeof (value as HostLike).createApplication === "function" && typeof (value as HostLike).stop === "function";
 }
 
+/** The app's pipeline for in-process hosting: loads the entry module on the first request and calls it directly. */
 export class InProcessApp {
   readonly #settings: AncmSettings;
   readonly #logger: Logger;
@@ -47,6 +48,7 @@ export class InProcessApp {
   #loads = 0;
   #error: Error | null = null;
 
+  /** The entry module comes from `settings` (see {@link entryModuleOf}); nothing is loaded yet. */
   constructor(settings: AncmSettings, logger: Logger) {
     this.#settings = settings;
     this.#logger = logger;

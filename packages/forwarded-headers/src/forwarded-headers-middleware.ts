@@ -22,6 +22,7 @@ function fromRight(values: readonly string[], index: number): string {
   return index < values.length ? values[values.length - 1 - index]! : "";
 }
 
+/** ASP.NET Core's `ForwardedHeadersMiddleware`: applies `X-Forwarded-For`, `-Proto` and `-Host` from trusted proxies to the request. */
 export class ForwardedHeadersMiddleware {
   /** The validated options, defaults filled in. */
   readonly options: ResolvedForwardedHeadersOptions;

@@ -93,11 +93,13 @@ function normalizeHost(host: string): string {
  * suffix. Empty, `*`, `[::]` or `0.0.0.0` allow every host.
  */
 export class AllowedHosts {
+  /** True when any host is allowed: no patterns, or one of `*`, `[::]`, `0.0.0.0`. */
   readonly allowAll: boolean;
   readonly #exact = new Set<string>();
   /** `.suffix` of each `*.suffix` pattern, lower case. */
   readonly #suffixes: string[] = [];
 
+  /** `patterns` are host names (port ignored), `*.suffix` wildcards, or `*`; an empty list allows every host. */
   constructor(patterns: readonly string[]) {
     let allowAll = patterns.length === 0;
     for (const pattern of patterns) {

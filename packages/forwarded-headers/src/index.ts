@@ -9,6 +9,7 @@
  * @module
  */
 export { ForwardedHeadersMiddleware, forwardedHeaders } from "./forwarded-headers-middleware.js";
+export type { AllowedHosts } from "./host-rules.js";
 export type { IpAddress } from "./ip-address.js";
 export { IpNetwork, parseIpNetwork } from "./ip-network.js";
 export { DEFAULT_KNOWN_NETWORKS, DEFAULT_KNOWN_PROXIES, ForwardedHeaders, resolveForwardedHeadersOptions } from "./options.js";

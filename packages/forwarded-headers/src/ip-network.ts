@@ -9,10 +9,13 @@
 import { OptionsValidationError } from "@x/abstractions";
 import { formatIpAddress, type IpAddress, parseIpAddress } from "./ip-address.js";
 
+/** An IP network in CIDR form (`10.0.0.0/8`, `fd00::/8`), for `knownNetworks`. */
 export class IpNetwork {
   /** The network address, canonical, with the bits after the prefix cleared. */
   readonly prefix: string;
+  /** The number of leading bits that must match. */
   readonly prefixLength: number;
+  /** IPv4 or IPv6. */
   readonly family: 4 | 6;
   readonly #bytes: Uint8Array;
 

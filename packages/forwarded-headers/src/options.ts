@@ -19,6 +19,7 @@ export const ForwardedHeaders = {
   All: 7,
 } as const;
 
+/** Options of the forwarded headers middleware (ASP.NET Core's `ForwardedHeadersOptions`). */
 export interface ForwardedHeadersOptions {
   /** `ForwardedHeaders` flags to process. Default `None`: the middleware changes nothing. */
   forwardedHeaders?: number;
@@ -62,7 +63,9 @@ export interface ResolvedForwardedHeadersOptions {
   readonly originalHostHeaderName: string;
 }
 
+/** `knownProxies` by default: the loopback addresses. */
 export const DEFAULT_KNOWN_PROXIES: readonly string[] = Object.freeze(["127.0.0.1", "::1"]);
+/** `knownNetworks` by default: the IPv4 loopback network. */
 export const DEFAULT_KNOWN_NETWORKS: readonly string[] = Object.freeze(["127.0.0.0/8"]);
 
 type HeaderNameKey =

@@ -12,6 +12,7 @@
 import type { AccessLog, AccessLogEntry, AccessLogSink, Logger } from "@x/abstractions";
 import { type Configuration, getBoolean } from "./configuration/index.js";
 
+/** The logger category of the access log; its level rules turn it on and off. */
 export const ACCESS_LOG_CATEGORY = "X.Server.AccessLog";
 
 /** One info line per request: the fields structured, the message readable. */

@@ -22,6 +22,7 @@ import { type IisIntegrationSettings, IisMiddleware, readIisIntegrationSettings 
 import { forwardedHeadersOptionsFrom, hostFilteringOptionsFrom } from "./web-defaults.js";
 import { type WebHostBuilder, type WebHostBuilderContext, WebHostDefaults } from "./web-host-builder.js";
 
+/** What an {@link AppHost} is built from (see `HostBuilder.build()`). */
 export interface AppHostInit {
   configuration: ConfigurationRoot;
   hostConfiguration: ConfigurationRoot;
@@ -42,10 +43,15 @@ export interface AppHostInit {
 const DEFAULT_SHUTDOWN_TIMEOUT_S = 30;
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
+/** A built host (ASP.NET Core's `IHost`): configuration, environment, logging and lifetime, and, for web hosts, the `@x/server` it starts and stops. */
 export class AppHost {
+  /** The app configuration (host configuration, then the app's sources). */
   readonly configuration: ConfigurationRoot;
+  /** The environment name, application name and content root. */
   readonly environment: HostEnvironment;
+  /** The started, stopping and stopped events, and `stopApplication()`. */
   readonly lifetime = new ApplicationLifetime();
+  /** Creates the loggers of the host, the server and the app. */
   readonly loggerFactory: LoggerFactory;
   readonly #hostConfiguration: ConfigurationRoot;
   readonly #webSettings: Configuration;
@@ -60,6 +66,7 @@ export class AppHost {
   #state: "created" | "starting" | "started" | "stopping" | "stopped" = "created";
   #stopping: Promise<void> | null = null;
 
+  /** Made by `HostBuilder.build()`; apps rarely call it. */
   constructor(init: AppHostInit) {
     this.configuration = init.configuration;
     this.#hostConfiguration = init.hostConfiguration;

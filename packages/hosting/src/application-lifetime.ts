@@ -13,6 +13,7 @@ export type LifetimeCallback = () => void | Promise<void>;
 
 type Phase = "started" | "stopping" | "stopped";
 
+/** The host's lifetime events (ASP.NET Core's `IHostApplicationLifetime`). */
 export class ApplicationLifetime {
   readonly #controllers: Record<Phase, AbortController> = {
     started: new AbortController(),

@@ -14,16 +14,20 @@ import { type PinoLoggerFactoryOptions, readLogFormat } from "./logging/pino-log
 import { Environments, HostEnvironment } from "./host-environment.js";
 import { WebHostBuilder, WebHostDefaults } from "./web-host-builder.js";
 
+/** What app configuration and logging callbacks are given: the configuration so far and the environment. */
 export interface HostBuilderContext {
   readonly configuration: ConfigurationRoot;
   readonly hostingEnvironment: HostEnvironment;
 }
 
+/** Adds sources to the host configuration. */
 export type ConfigureHostConfiguration = (builder: ConfigurationBuilder) => void;
+/** Adds sources to the app configuration, knowing the host configuration and environment. */
 export type ConfigureAppConfiguration = (context: HostBuilderContext, builder: ConfigurationBuilder) => void;
 /** Adjusts the pino logger factory's options: its destination, or a root pino logger of the app's own. */
 export type ConfigureLogging = (context: HostBuilderContext, options: PinoLoggerFactoryOptions) => void;
 
+/** Options of {@link HostBuilder}. */
 export interface HostBuilderOptions {
   /** Command-line arguments, e.g. `process.argv.slice(2)`. */
   args?: readonly string[];
@@ -33,6 +37,7 @@ export interface HostBuilderOptions {
   defaults?: boolean;
 }
 
+/** Builds an {@link AppHost} (ASP.NET Core's `HostBuilder`): host configuration, app configuration, logging, and a web host with `configureWebHostDefaults`. */
 export class HostBuilder {
   readonly #args: readonly string[];
   readonly #env: NodeJS.ProcessEnv;
@@ -43,22 +48,26 @@ export class HostBuilder {
   #web: WebHostBuilder | null = null;
   #built = false;
 
+  /** A builder without defaults unless `options.defaults` is true (see `Host.createDefaultBuilder`). */
   constructor(options: HostBuilderOptions = {}) {
     this.#args = options.args ?? [];
     this.#env = options.env ?? process.env;
     this.#defaults = options.defaults ?? false;
   }
 
+  /** Adds to the host configuration (environment, content root, ...); callbacks run in order at build time. */
   configureHostConfiguration(configure: ConfigureHostConfiguration): this {
     this.#hostConfigCallbacks.push(configure);
     return this;
   }
 
+  /** Adds to the app configuration; callbacks run in order at build time, after the defaults' sources. */
   configureAppConfiguration(configure: ConfigureAppConfiguration): this {
     this.#appConfigCallbacks.push(configure);
     return this;
   }
 
+  /** Adjusts the pino logger factory's options; callbacks run in order at build time. */
   configureLogging(configure: ConfigureLogging): this {
     this.#loggingCallbacks.push(configure);
     return this;
@@ -88,14 +97,17 @@ export class HostBuilder {
     return this.configureWebHost(configure);
   }
 
+  /** Sets the environment name (`Development`, `Staging`, `Production`, ...) in the host configuration. */
   useEnvironment(environment: string): this {
     return this.configureHostConfiguration((b) => b.addInMemoryCollection({ [WebHostDefaults.EnvironmentKey]: environment }));
   }
 
+  /** Sets the content root in the host configuration. */
   useContentRoot(path: string): this {
     return this.configureHostConfiguration((b) => b.addInMemoryCollection({ [WebHostDefaults.ContentRootKey]: path }));
   }
 
+  /** Builds the host. Can only be called once. */
   build(): AppHost {
     if (this.#built) throw new Error("build() can only be called once");
     this.#built = true;

@@ -5,6 +5,7 @@
  */
 import { HostBuilder } from "./host-builder.js";
 
+/** Entry points to the generic host (ASP.NET Core's static `Host` class). */
 export const Host = {
   /**
    * A builder with ASP.NET Core's defaults: content root = cwd; host

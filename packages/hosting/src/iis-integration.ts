@@ -42,6 +42,7 @@ export const IisIntegrationKeys = {
   applicationPath: "APPL_PATH",
 } as const;
 
+/** The IIS integration settings ANCM passes to the app (`ASPNETCORE_PORT`, `_TOKEN`, `_APPL_PATH`, ...). */
 export interface IisIntegrationSettings {
   /** `ASPNETCORE_PORT`: the app listens on `127.0.0.1` at this port only. */
   readonly port: number;
@@ -92,6 +93,7 @@ export function readIisIntegrationSettings(configuration: Configuration): IisInt
   });
 }
 
+/** Options of {@link IisMiddleware}. */
 export interface IisMiddlewareOptions {
   /** Called after the 202 of an authenticated shutdown event (the host's `lifetime.stopApplication`). */
   readonly stopApplication: () => void;
@@ -122,6 +124,7 @@ function startsWithSegments(path: string, base: string): boolean {
  * from the front on loopback.
  */
 export class IisMiddleware {
+  /** The IIS integration settings it enforces. */
   readonly settings: IisIntegrationSettings;
   readonly #expectedToken: Buffer | undefined;
   readonly #shutdownPath: string;
@@ -129,6 +132,7 @@ export class IisMiddleware {
   readonly #logger: Logger;
   readonly #forwarded: ForwardedHeadersMiddleware;
 
+  /** Enforces `settings` (pairing token, path base, shutdown event); `options.stopApplication` is called on an authenticated shutdown event. */
   constructor(settings: IisIntegrationSettings, options: IisMiddlewareOptions) {
     this.settings = settings;
     this.#expectedToken = settings.token === undefined ? undefined : utf8(settings.token);

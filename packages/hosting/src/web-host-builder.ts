@@ -10,6 +10,7 @@ import type { Configuration } from "./configuration/index.js";
 import type { HostEnvironment } from "./host-environment.js";
 import type { ConfigureForwardedHeaders, ConfigureHostFiltering } from "./web-defaults.js";
 
+/** What web host callbacks are given: the app configuration and the environment. */
 export interface WebHostBuilderContext {
   readonly configuration: Configuration;
   readonly hostingEnvironment: HostEnvironment;
@@ -18,6 +19,7 @@ export interface WebHostBuilderContext {
 /** `(ctx, options) => ...` or `(options) => ...`, as ASP.NET Core's two ConfigureKestrel overloads. */
 export type ConfigureKestrel = ((context: WebHostBuilderContext, options: ServerOptions) => void) | ((options: ServerOptions) => void);
 
+/** Builds the app's middleware pipeline (ASP.NET Core's `Configure`). */
 export type ConfigureApp = (app: ApplicationBuilder, context: WebHostBuilderContext) => void;
 
 /** Host setting keys, as ASP.NET Core's `WebHostDefaults`. */
@@ -30,6 +32,7 @@ export const WebHostDefaults = {
   ShutdownTimeoutKey: "shutdownTimeoutSeconds",
 } as const;
 
+/** Configures the web host inside a host (ASP.NET Core's `IWebHostBuilder`): server options, the app's pipeline and host settings. */
 export class WebHostBuilder {
   /** @internal */ readonly kestrelCallbacks: ConfigureKestrel[] = [];
   /** @internal */ readonly appCallbacks: ConfigureApp[] = [];
@@ -88,6 +91,7 @@ export class WebHostBuilder {
     return this.useSetting(WebHostDefaults.ServerUrlsKey, urls.join(";"));
   }
 
+  /** Sets the environment name (the `environment` host setting). */
   useEnvironment(environment: string): this {
     return this.useSetting(WebHostDefaults.EnvironmentKey, environment);
   }

@@ -53,6 +53,7 @@ import { Http1Response, type ResponseOwner } from "./response.js";
 import { statusLine } from "./response-head.js";
 import { handOverSocket } from "./upgrade.js";
 
+/** Options of {@link Http1Connection}. */
 export interface Http1ConnectionOptions {
   /** `http` or `https`; TLS middleware runs before this handler and says which. */
   scheme?: string;
@@ -100,6 +101,7 @@ const HTTP_LISTENERS: ReadonlyArray<[string, (...args: any[]) => void]> = [
   ["drain", onSocketDrain],
 ];
 
+/** One HTTP/1.1 connection: parses requests off the transport, runs the app for each (keep-alive, pipelining), writes the responses and enforces Kestrel's limits and timeouts. */
 export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, ResponseOwner, ContextOwner {
   readonly #connection: ConnectionContext;
   readonly #socket: Duplex;
@@ -108,6 +110,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   readonly #app: RequestDelegate;
   readonly #logger: Logger;
   readonly #scheme: string;
+  /** The `Server` header value, or null when `addServerHeader` is off. */
   readonly serverHeader: string | null;
 
   readonly #input = new InputBuffer();
@@ -147,6 +150,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   /** When the current head's first byte arrived (access log on), else -1. */
   #headStartedAt = -1;
 
+  /** Handles `connection` for `app` with the server's shared services; {@link processHttp1Connection} creates and runs one. */
   constructor(connection: ConnectionContext, service: ServiceContext, app: RequestDelegate, options: Http1ConnectionOptions = {}) {
     this.#connection = connection;
     this.#socket = connection.transport;
@@ -185,15 +189,18 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
 
   // ---- ResponseOwner / ContextOwner / BodyOwner -------------------------------------
 
+  /** The connection's id and addresses, for requests. */
   get connectionInfo(): ConnectionInfo {
     this.#connectionInfo ??= connectionInfoOf(this.#connection);
     return this.#connectionInfo;
   }
 
+  /** The current `Date` header value. */
   get dateHeader(): string {
     return this.#service.dateHeader.value;
   }
 
+  /** Whether the connection may stay open after the current response. */
   get requestKeepAlive(): boolean {
     // After the client's FIN, requests it already sent (pipelined) are still answered;
     // only the last one, with nothing left in the buffer, closes the connection.
@@ -205,47 +212,58 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     );
   }
 
+  /** Whether the current request is a HEAD request. */
   get isHeadRequest(): boolean {
     return this.#head?.method === "HEAD";
   }
 
+  /** Whether the current request is a CONNECT request. */
   get isConnectRequest(): boolean {
     return this.#head?.method === "CONNECT";
   }
 
+  /** Whether the current request is HTTP/1.0. */
   get isHttp10(): boolean {
     return this.#head?.versionMinor === 0;
   }
 
+  /** Whether the connection has been aborted. */
   get isAborted(): boolean {
     return this.#aborted;
   }
 
+  /** The connection's features (TLS, connection limits, ...), defaults of each request's features. */
   get connectionFeatures(): FeatureCollection {
     return this.#connection.features;
   }
 
+  /** Whether the app has begun reading the request body. */
   get bodyReadStarted(): boolean {
     return this.#body?.hasStarted ?? false;
   }
 
+  /** Whether the whole request body has been received. */
   get isBodyComplete(): boolean {
     return this.#bodyDone;
   }
 
+  /** The request's chunked trailers, once decoded; else null. */
   get requestTrailers(): HeaderMap | null {
     return this.#decoder?.trailers ?? null;
   }
 
+  /** Whether the current request asks for an upgrade the app may accept. */
   get isUpgradableRequest(): boolean {
     return this.#state === State.Request && (this.#head?.isUpgradable ?? false);
   }
 
+  /** Queues response bytes for the socket. */
   writeRaw(data: string | Uint8Array): void {
     if (this.#aborted) return;
     this.#output.write(data);
   }
 
+  /** Resolves once the queued response bytes are within `maxResponseBufferSize`. */
   waitForDrain(): Promise<void> {
     const max = this.#limits.maxResponseBufferSize;
     if (this.#aborted || max === null) return RESOLVED;
@@ -257,15 +275,18 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     }));
   }
 
+  /** Flushes queued response bytes at the end of this turn of the event loop. */
   scheduleFlush(): void {
     this.#flushImmediate ??= setImmediate(onFlushTimer, this);
   }
 
+  /** Aborts the request at the app's request (`HttpContext.abort()`): the connection is closed. */
   abortRequest(): void {
     this.#logger.debug({ connectionId: this.#connection.id }, "The request was aborted by the application");
     this.#abort();
   }
 
+  /** First body read: sends `100 Continue` when expected and checks Content-Length against the size limit; may throw. */
   onBodyReadStart(): void {
     const head = this.#head!;
     const max = this.#ctx!.maxRequestBodySize;
@@ -281,10 +302,12 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     }
   }
 
+  /** The app read body bytes: the socket may resume. */
   onBodyConsumed(_bytes: number): void {
     this.#updateReadPause();
   }
 
+  /** Decoded body bytes: counted against the size limit and queued for the app. */
   onBodyData(view: Buffer): void {
     this.#bodyBytes += view.length;
     // Not `??`: an app's per-request `null` means unlimited and must not fall back to the server limit.
@@ -296,6 +319,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     }
   }
 
+  /** The request's minimum data rates changed: the connection times with the new ones. */
   onDataRatesChanged(): void {
     const ctx = this.#ctx;
     if (ctx === null) return;
@@ -303,6 +327,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     (this.#writeRate ??= new WriteRateTimer()).rate = ctx.minResponseDataRate;
   }
 
+  /** Upgrades the connection (`HttpUpgrade`): sends `101 Switching Protocols` and hands the app the raw stream. Once only. */
   upgrade(): Promise<Duplex> {
     // Kestrel: "Upgrade cannot be called more than once" (a second call may come while OnStarting runs).
     if (this.#upgradeLocked) return Promise.reject(new UserError("Upgrade cannot be called more than once", "ERR_X_HTTP_ALREADY_UPGRADED"));
@@ -335,6 +360,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     return handOverSocket(this.#socket, HTTP_LISTENERS, leftover);
   }
 
+  /** Per-second timeout checks: keep-alive, request headers, minimum data rates. */
   onHeartbeat(now: number): void {
     if (this.#state === State.Head && this.#parser.isIdle && this.#input.length === 0) {
       // Idle across two ticks (at least a second): give back the strings kept for reuse.

@@ -7,6 +7,7 @@
  */
 import { BadHttpRequestError } from "@x/abstractions";
 
+/** Why the HTTP/1.1 layer rejects a request, with the status code it answers (Kestrel's `RequestRejectionReason`). */
 export const RejectionReason = {
   InvalidRequestLine: 400,
   InvalidRequestTarget: 400,
@@ -41,10 +42,12 @@ export const RejectionReason = {
   UnsupportedHttpVersion: 505,
 } as const;
 
+/** The name of a {@link RejectionReason}. */
 export type RejectionReason = keyof typeof RejectionReason;
 
 /** A request the HTTP/1.1 layer rejects; `statusCode` comes from {@link RejectionReason}. */
 export class Http1ParseError extends BadHttpRequestError {
+  /** `detail` is appended to the message; the status code comes from the reason. */
   constructor(reason: RejectionReason, detail?: string) {
     super(detail ? `${reason}: ${detail}` : reason, RejectionReason[reason], reason);
   }

@@ -7,6 +7,9 @@
  */
 export { Http1Connection, processHttp1Connection } from "./connection.js";
 export type { Http1ConnectionOptions } from "./connection.js";
+export type { BodySink } from "./body-decoder.js";
+export type { ContextOwner } from "./context.js";
+export type { ResponseOwner } from "./response.js";
 export { Http1ParseError, RejectionReason } from "./errors.js";
 export { normalizePath, removeDotSegments } from "./path.js";
 export { isValidAuthority } from "./request-head.js";

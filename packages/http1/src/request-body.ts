@@ -28,6 +28,7 @@ const END: Promise<Buffer | null> = Promise.resolve(null);
 const COPY_BELOW = 1024;
 const BLOCK_SIZE = 4096;
 
+/** The request body queue the app reads (`RequestBody`): the connection pushes decoded bytes in, the app reads them out; used by HTTP/1.1 and HTTP/2. */
 export class Http1RequestBody implements RequestBody {
   #queue: Buffer[] = [];
   #queuedBytes = 0;
@@ -43,14 +44,17 @@ export class Http1RequestBody implements RequestBody {
   #blockEnd = 0;
   readonly #owner: BodyOwner;
 
+  /** `owner` is told when reading starts and as bytes are consumed. */
   constructor(owner: BodyOwner) {
     this.#owner = owner;
   }
 
+  /** Bytes queued and not yet read by the app. */
   get queuedBytes(): number {
     return this.#queuedBytes;
   }
 
+  /** Whether the app has read to the end (or the body failed). */
   get isCompleted(): boolean {
     return this.#completed;
   }
@@ -70,6 +74,7 @@ export class Http1RequestBody implements RequestBody {
     return this.#ended;
   }
 
+  /** Queues body bytes (the connection's side); small chunks are copied into blocks. */
   push(chunk: Buffer): void {
     if (this.#resolve !== null) {
       const resolve = this.#resolve;
@@ -98,6 +103,7 @@ export class Http1RequestBody implements RequestBody {
     this.#queue.push(block.subarray(0, chunk.length));
   }
 
+  /** Marks the body complete: reads end once the queue is empty. */
   end(): void {
     this.#ended = true;
     if (this.#resolve !== null && this.#queue.length === 0) {
@@ -108,6 +114,7 @@ export class Http1RequestBody implements RequestBody {
     }
   }
 
+  /** Fails the body: the pending and later reads reject with `error`. */
   fail(error: Error): void {
     if (this.#completed || this.#error !== null) return;
     this.#error = error;
@@ -118,6 +125,7 @@ export class Http1RequestBody implements RequestBody {
     }
   }
 
+  /** The next chunk, or null at the end of the body. */
   read(): Promise<Buffer | null> {
     if (!this.#started) {
       this.#started = true;
@@ -147,6 +155,7 @@ export class Http1RequestBody implements RequestBody {
     });
   }
 
+  /** The whole body in one buffer. */
   async buffer(): Promise<Buffer> {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -157,14 +166,17 @@ export class Http1RequestBody implements RequestBody {
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   }
 
+  /** The whole body decoded as UTF-8. */
   async text(): Promise<string> {
     return (await this.buffer()).toString("utf8");
   }
 
+  /** The whole body parsed as JSON. */
   async json<T = unknown>(): Promise<T> {
     return JSON.parse(await this.text()) as T;
   }
 
+  /** Iterates the body's chunks. */
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
     for (let chunk = await this.read(); chunk !== null; chunk = await this.read()) yield chunk;
   }

@@ -54,6 +54,7 @@ import { OutputScheduler } from "./output-scheduler.js";
 import { readRequestHead, readTrailers } from "./request-headers.js";
 import { Http2Stream, type StreamOwner } from "./stream.js";
 
+/** Options of {@link Http2Connection}. */
 export interface Http2ConnectionOptions {
   /** `https` when the connection came through TLS. */
   readonly scheme?: "http" | "https";
@@ -79,6 +80,7 @@ const MAX_OWED_ACK_BACKLOG = 1024 * 1024;
 const RECENTLY_CLOSED = 256;
 const NO_HEADER_BLOCK = null;
 
+/** One HTTP/2 connection (RFC 9113): the preface and SETTINGS, frames in and out, streams, flow control, HPACK, and Kestrel's limits and flood protections. */
 export class Http2Connection implements HeartbeatHandler, StreamOwner {
   readonly #connection: ConnectionContext;
   readonly #socket: Duplex;
@@ -93,6 +95,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   readonly #streams = new Map<number, Http2Stream>();
   /** Recently closed stream ids, and whether we reset them (frames crossing our RST are ignored, §5.4.2). */
   readonly #recentlyClosed = new Map<number, boolean>();
+  /** `http` or `https`, the scheme of its requests. */
   readonly scheme: string;
   #connectionInfo: ConnectionInfo | null = null;
   #prefaceBuffer: Buffer | null = Buffer.alloc(0);
@@ -130,6 +133,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   /** The socket is corked until the next `setImmediate`: frames of one turn go out in one write. */
   #corked = false;
 
+  /** Handles `connection` for `app` with the server's shared services; {@link processHttp2Connection} creates and runs one. */
   constructor(connection: ConnectionContext, service: ServiceContext, app: RequestDelegate, options: Http2ConnectionOptions = {}) {
     this.#connection = connection;
     this.#socket = connection.transport;
@@ -700,23 +704,28 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
 
   // ---- StreamOwner -------------------------------------------------------------------------
 
+  /** The connection's id and addresses, for requests. */
   get connectionInfo(): ConnectionInfo {
     this.#connectionInfo ??= connectionInfoOf(this.#connection);
     return this.#connectionInfo;
   }
 
+  /** The connection's features, defaults of each stream's features. */
   get connectionFeatures(): FeatureCollection {
     return this.#connection.features;
   }
 
+  /** The current `Date` header value. */
   get dateHeader(): string {
     return this.#service.dateHeader.value;
   }
 
+  /** Whether responses carry a `Server` header. */
   get addServerHeader(): boolean {
     return this.#service.addServerHeader;
   }
 
+  /** Sends a HEADERS block (with CONTINUATION as needed) for `stream`. */
   sendHeaders(stream: Http2Stream, fields: HeaderField[], endStream: boolean): void {
     if (this.#closed || this.#socket.destroyed) return;
     this.#batchWrites();
@@ -725,12 +734,14 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     if (endStream) this.#onServerEnd(stream);
   }
 
+  /** Queues DATA for `stream`, within the flow-control windows; resolves once it is sent. */
   sendData(stream: Http2Stream, chunk: Buffer, endStream: boolean): Promise<void> {
     if (this.#closed || this.#socket.destroyed) return Promise.reject(new Error("The HTTP/2 connection is closed"));
     this.#batchWrites();
     return this.#output.enqueue(stream, chunk, endStream);
   }
 
+  /** Sends trailers (HEADERS with END_STREAM) after the queued DATA. */
   sendTrailers(stream: Http2Stream, fields: HeaderField[]): void {
     // Trailers follow the queued DATA: wait until it is out.
     const send = () => this.sendHeaders(stream, fields, true);
@@ -746,6 +757,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     setImmediate(() => this.#whenFlushed(stream, then));
   }
 
+  /** Resets `stream` with RST_STREAM and `errorCode` (RFC 9113 §6.4). */
   resetStream(stream: Http2Stream, errorCode: number): void {
     if (stream.serverDone) return;
     this.#sendRst(stream.id, errorCode);
@@ -756,6 +768,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     this.#maybeRetire(stream);
   }
 
+  /** The app read `bytes` of `stream`'s body: replenishes the stream and connection windows (WINDOW_UPDATE). */
   onBodyConsumed(stream: Http2Stream, bytes: number): void {
     // Windows are replenished as the app reads, not as bytes arrive: a slow app pushes back.
     if (this.#closed) return;
@@ -862,6 +875,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
 
   // ---- timeouts and rates ------------------------------------------------------------------
 
+  /** Per-second checks: keep-alive and header timeouts, minimum data rates, flood counters. */
   onHeartbeat(now: number): void {
     if (this.#closed) return;
     const elapsed = now - this.#lastTick;

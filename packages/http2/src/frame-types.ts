@@ -46,6 +46,7 @@ export const ErrorCode = {
   INADEQUATE_SECURITY: 0xc,
   HTTP_1_1_REQUIRED: 0xd,
 } as const;
+/** An HTTP/2 error code value (RFC 9113 §7). */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Settings identifiers, RFC 9113 §6.5.2 (and RFC 8441 for CONNECT). */
@@ -84,7 +85,9 @@ export interface Frame {
 
 /** A connection error (§5.4.1): the connection sends GOAWAY with `code` and closes. */
 export class Http2ConnectionError extends Error {
+  /** The error code sent in GOAWAY. */
   readonly code: ErrorCode;
+  /** A connection error with `code` (RFC 9113 §5.4.1). */
   constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = "Http2ConnectionError";
@@ -94,8 +97,11 @@ export class Http2ConnectionError extends Error {
 
 /** A stream error (§5.4.2): the stream is reset with `code`; the connection continues. */
 export class Http2StreamError extends Error {
+  /** The stream to reset. */
   readonly streamId: number;
+  /** The error code sent in RST_STREAM. */
   readonly code: ErrorCode;
+  /** A stream error on `streamId` with `code` (RFC 9113 §5.4.2). */
   constructor(streamId: number, code: ErrorCode, message: string) {
     super(message);
     this.name = "Http2StreamError";

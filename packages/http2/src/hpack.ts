@@ -54,12 +54,14 @@ export class HeaderListTooLargeError extends Error {
   readonly reason: "list" | "field";
   /** The whole list's size (name + value + 32 per field), counted without materialising it. */
   readonly size: number;
+  /** The limit crossed, in octets. */
   readonly limit: number;
   /** Fields materialised before the bound was crossed (the rest were only measured). */
   readonly fieldsDecoded: number;
   /** Those fields (pseudo-headers come first, so a rejected request can still be logged by method and path). */
   readonly decodedFields: readonly HeaderField[];
 
+  /** `reason` says whether the whole list or one field crossed `limit`; `size` is the size reached. */
   constructor(reason: "list" | "field", size: number, limit: number, fieldsDecoded: number, decodedFields: readonly HeaderField[] = []) {
     super(reason === "list" ? `header list of ${size} octets exceeds ${limit}` : `a header field exceeds ${limit} octets`);
     this.name = "HeaderListTooLargeError";
@@ -146,6 +148,7 @@ function huffmanLength(s: string): number {
 
 // ---- the decoder (RFC 7541 §3, §6) ---------------------------------------------------------
 
+/** Options of {@link HpackDecoder}. */
 export interface HpackDecoderOptions {
   /** Our SETTINGS_HEADER_TABLE_SIZE: the largest table size update the peer may send. */
   readonly tableSize: number;
@@ -176,6 +179,7 @@ function emptyTable(table: hpack.Table): void {
   table.length = STATIC_TABLE.length;
 }
 
+/** HPACK decoder (RFC 7541) with its dynamic table, bounded by the header list and field size limits. */
 export class HpackDecoder {
   readonly #table: hpack.Table;
   readonly #maxHeaderListSize: number;
@@ -188,6 +192,7 @@ export class HpackDecoder {
   /** The last string read, or null when it was only measured. */
   #string: string | null = null;
 
+  /** A decoder with the given table size and limits. */
   constructor(options: HpackDecoderOptions) {
     this.#table = hpack.table.create({ maxSize: options.tableSize });
     this.#maxHeaderListSize = options.maxHeaderListSize;
@@ -432,6 +437,7 @@ class BlockWriter {
   }
 }
 
+/** HPACK encoder (RFC 7541) for response headers, with its dynamic table. */
 export class HpackEncoder {
   readonly #table = hpack.table.create({ maxSize: ENCODER_MAX_TABLE_SIZE });
   /** Table size changes to signal at the start of the next block: the smallest, then the last (§4.2). */
@@ -443,6 +449,7 @@ export class HpackEncoder {
     return entriesOf(this.#table);
   }
 
+  /** The dynamic table's size, in octets (entries' name + value + 32). */
   get dynamicTableSize(): number {
     return this.#table.size;
   }

@@ -10,4 +10,5 @@ export type { Http2ConnectionOptions } from "./connection.js";
 export { CONNECTION_PREFACE, ErrorCode, FrameType, Http2ConnectionError, Http2StreamError, SettingId } from "./frame-types.js";
 export type { Frame } from "./frame-types.js";
 export { HeaderListTooLargeError, HpackDecoder, HpackEncoder } from "./hpack.js";
-export type { HeaderField, HpackDecoderOptions } from "./hpack.js";
+export type { HeaderField, HpackDecoderOptions, TableEntryInfo } from "./hpack.js";
+export type { StreamOwner } from "./stream.js";

@@ -77,9 +77,13 @@ class Http2Request implements HttpRequest {
   }
 }
 
+/** One HTTP/2 stream (RFC 9113 §5.1): the request, its response and its features, as the app's `HttpContext`. */
 export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
+  /** The stream identifier. */
   readonly id: number;
+  /** The request, from the HEADERS block. */
   readonly request: Http2Request;
+  /** The response, written as HEADERS and DATA frames. */
   readonly response: Http2Response;
   readonly #owner: StreamOwner;
   readonly #body: Http1RequestBody | null;
@@ -108,6 +112,7 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
   /** Bytes the app has read but we have not yet returned with WINDOW_UPDATE. */
   unackedConsumed = 0;
 
+  /** Created by the connection when a request's HEADERS arrive; `endStream` when it has no body. */
   constructor(owner: StreamOwner, id: number, head: RequestHead, endStream: boolean, windows: { send: number; receive: number }, maxRequestBodySize: number | null) {
     this.#owner = owner;
     this.id = id;
@@ -122,6 +127,7 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
 
   // ---- HttpContext ----------------------------------------------------------------
 
+  /** The connection's id and addresses. */
   get connection(): ConnectionInfo {
     return this.#connectionOverride ?? this.#owner.connectionInfo;
   }
@@ -131,6 +137,7 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
     this.#features?.set(HttpConnectionFeature, value);
   }
 
+  /** The request's features, over the connection's. */
   get features(): FeatureCollection {
     if (this.#features === undefined) {
       const f = new FeatureCollection(this.#owner.connectionFeatures);
@@ -149,14 +156,17 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
     return this.#features;
   }
 
+  /** Per-request state for middleware. */
   get items(): Map<unknown, unknown> {
     return (this.#items ??= new Map());
   }
 
+  /** `{connection id}:{stream id in hex}`, as Kestrel forms it. */
   get traceIdentifier(): string {
     return `${this.#owner.connectionInfo.id}:${this.id.toString(16).toUpperCase().padStart(8, "0")}`;
   }
 
+  /** Aborted when the stream is reset or the connection closes. */
   get requestAborted(): AbortSignal {
     if (this.#abortController === undefined) {
       this.#abortController = new AbortController();
@@ -185,6 +195,7 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
     this.#abortController?.abort(reason);
   }
 
+  /** Whether the stream has been reset or its connection closed. */
   get isAborted(): boolean {
     return this.#aborted;
   }
@@ -215,6 +226,7 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
     return true;
   }
 
+  /** The client ended the stream: the body is complete, with optional trailers. */
   endBody(trailers: HeaderMap | null): void {
     this.#trailers = trailers;
     this.clientDone = true;
@@ -222,6 +234,7 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
   }
 
   // BodyOwner
+  /** First body read: checks Content-Length against the size limit; may throw. */
   onBodyReadStart(): void {
     this.#bodyReadStarted = true;
     const max = this.#maxRequestBodySize;
@@ -231,16 +244,19 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
     }
   }
 
+  /** The app read `bytes` of the body: the connection may replenish the windows. */
   onBodyConsumed(bytes: number): void {
     this.#owner.onBodyConsumed(this, bytes);
   }
 
   // ---- features ----------------------------------------------------------------------
 
+  /** `HttpMaxRequestBodySize`: read-only once the body is being read. */
   get isReadOnly(): boolean {
     return this.#bodyReadStarted;
   }
 
+  /** `HttpMaxRequestBodySize`: the body size limit in bytes, or null for none. */
   get maxRequestBodySize(): number | null {
     return this.#maxRequestBodySize;
   }
@@ -253,14 +269,17 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
     this.#maxRequestBodySize = value;
   }
 
+  /** `HttpRequestBodyDetection`: whether the request can have a body. */
   get canHaveBody(): boolean {
     return this.#body !== null;
   }
 
+  /** `HttpRequestTrailers`: whether the trailers can be read (the body has ended). */
   get available(): boolean {
     return this.clientDone && this.#body?.isEnded !== false;
   }
 
+  /** `HttpRequestTrailers`: the request trailers. Throws until they are available. */
   get trailers(): HeaderMap {
     if (!this.available) throw new UserError("The request trailers are not available yet; read the whole body first", "ERR_X_HTTP_TRAILERS_NOT_AVAILABLE");
     return this.#trailers ?? EMPTY_TRAILERS;
@@ -268,28 +287,34 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
 
   // ---- ResponseOwner -----------------------------------------------------------------
 
+  /** Whether the request is a HEAD request. */
   get isHeadRequest(): boolean {
     return this.request.method === "HEAD";
   }
 
+  /** The current `Date` header value. */
   get dateHeader(): string {
     return this.#owner.dateHeader;
   }
 
+  /** Whether the response carries a `Server` header. */
   get addServerHeader(): boolean {
     return this.#owner.addServerHeader;
   }
 
+  /** Sends the response's HEADERS through the connection. */
   sendHeaders(fields: HeaderField[], endStream: boolean): void {
     if (this.#aborted || this.serverDone) return;
     this.#owner.sendHeaders(this, fields, endStream);
   }
 
+  /** Sends response DATA through the connection; rejects once the stream is reset. */
   sendData(chunk: Buffer, endStream: boolean): Promise<void> {
     if (this.#aborted || this.serverDone) return Promise.reject(new ConnectionAbortedError("The stream was reset"));
     return this.#owner.sendData(this, chunk, endStream);
   }
 
+  /** Sends the response trailers through the connection. */
   sendTrailers(fields: HeaderField[]): void {
     if (this.#aborted || this.serverDone) return;
     this.#owner.sendTrailers(this, fields);

@@ -42,11 +42,13 @@ function digestOf(source: CertificateFileOptions): string | undefined {
   }
 }
 
+/** Watches certificate files and reloads them when they change, for endpoints configured from files. */
 export class CertificateReloader {
   readonly #logger: Logger;
   readonly #watched = new Map<ServerCertificate, WatchedCertificate>();
   #closed = false;
 
+  /** `logger` receives reload failures. */
   constructor(logger: Logger = nullLogger) {
     this.#logger = logger;
   }

@@ -16,6 +16,7 @@ import { type SniMap, SniOptionsSelector } from "./sni-options.js";
  * RFC 8996 deprecates TLS 1.0 and 1.1.
  */
 export const SslProtocols = { None: 0, Tls12: 0x0c00, Tls13: 0x3000 } as const;
+/** The name of a TLS version in {@link SslProtocols} (`Tls12`, `Tls13`). */
 export type SslProtocolName = Exclude<keyof typeof SslProtocols, "None">;
 
 /** Kestrel's `ClientCertificateMode`. */
@@ -24,6 +25,7 @@ export const ClientCertificateMode = {
   AllowCertificate: "AllowCertificate",
   RequireCertificate: "RequireCertificate",
 } as const;
+/** One of the {@link ClientCertificateMode} values. */
 export type ClientCertificateMode = (typeof ClientCertificateMode)[keyof typeof ClientCertificateMode];
 
 /** Picks a certificate for a connection; `name` is the SNI host name (RFC 6066 §3) or null. */

@@ -18,6 +18,7 @@ export interface TlsHandshake {
   /** The SNI host name (RFC 6066 §3), or null when the client sent none. */
   readonly hostName: string | null;
 }
+/** Key of the {@link TlsHandshake} connection feature. */
 export const TlsHandshakeFeature = featureKey<TlsHandshake>("TlsHandshake");
 
 /** The client certificate, when one was asked for and sent. */
@@ -26,4 +27,5 @@ export interface TlsConnection {
   /** Resolves to `clientCertificate`; renegotiation to ask later is not supported (TLS 1.3 forbids it, RFC 8446 §4.1.2). */
   getClientCertificate(): Promise<X509Certificate | null>;
 }
+/** Key of the {@link TlsConnection} connection feature. */
 export const TlsConnectionFeature = featureKey<TlsConnection>("TlsConnection");

@@ -56,6 +56,7 @@ export interface UrlHttpsSettings {
   readonly beforeHttps?: (listenOptions: ListenOptions) => void;
 }
 
+/** The {@link ListenOptions} for a parsed URL: localhost, any address, an IP or a Unix socket; `https` URLs get TLS from `httpsSettings` or the defaults. */
 export function listenOptionsFromUrl(options: ServerOptions, address: BindingAddress, logger: Logger, httpsSettings?: UrlHttpsSettings): ListenOptions {
   let listenOptions: ListenOptions;
   switch (address.host.kind) {

@@ -7,12 +7,14 @@
 import { OptionsValidationError } from "@x/abstractions";
 import { isIP } from "node:net";
 
+/** What a URL's host means: localhost, any address, an IP address or a Unix socket. */
 export type BindingHost =
   | { kind: "localhost" }
   | { kind: "any" } // `*`, `+` or a host name: every address, dual-stack
   | { kind: "ip"; address: string }
   | { kind: "unix"; path: string };
 
+/** A parsed URL from `urls` (ASP.NET Core's `BindingAddress`). */
 export interface BindingAddress {
   readonly scheme: "http" | "https";
   readonly host: BindingHost;

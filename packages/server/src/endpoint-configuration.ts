@@ -25,6 +25,7 @@ export interface EndpointConfiguration {
 /** Runs after endpoint defaults and before TLS is added, so it may change protocols, middleware and HTTPS options. */
 export type ConfigureEndpoint = (listenOptions: ListenOptions, endpoint: EndpointConfiguration) => void;
 
+/** Code hooks for the endpoints of a configuration section (Kestrel's `KestrelConfigurationLoader`). */
 export class EndpointConfigurationLoader {
   /** The section endpoints are read from; undefined means the host's `Kestrel` section. */
   readonly configuration: unknown;
@@ -36,6 +37,7 @@ export class EndpointConfigurationLoader {
   readonly reloadOnChange: boolean;
   readonly #endpoints = new Map<string, { readonly name: string; readonly configure: ConfigureEndpoint }>();
 
+  /** `configuration` is the section to read; `reloadOnChange` defaults to true for the host's own `Kestrel` section. */
   constructor(configuration?: unknown, reloadOnChange = configuration === undefined) {
     this.configuration = configuration;
     this.reloadOnChange = reloadOnChange;

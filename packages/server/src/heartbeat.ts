@@ -10,10 +10,13 @@ import type { Clock, DateHeaderSource, Heartbeat as HeartbeatContract, Heartbeat
 /** Kestrel ticks once a second. */
 export const HEARTBEAT_INTERVAL_MS = 1_000;
 
+/** The `Date` header value (RFC 9110 §6.6.1), recomputed at most once a second. */
 export class DateHeaderValue implements DateHeaderSource {
+  /** The current value, e.g. `Tue, 01 Jan 2026 00:00:00 GMT`. */
   value: string;
   #second = -1;
 
+  /** The value for `now` (ms since the epoch). */
   constructor(now: number) {
     this.value = new Date(now).toUTCString();
     this.#second = Math.floor(now / 1000);
@@ -28,15 +31,18 @@ export class DateHeaderValue implements DateHeaderSource {
   }
 }
 
+/** Kestrel's heartbeat: once a second, updates the `Date` header and calls each handler (connection timeouts). */
 export class Heartbeat implements HeartbeatContract {
   readonly #handlers = new Set<HeartbeatHandler>();
   readonly #clock: Clock;
   readonly #logger: Logger;
+  /** The `Date` header value it updates. */
   readonly dateHeader: DateHeaderValue;
   #timer: NodeJS.Timeout | null = null;
   /** The time of the last tick. */
   now: number;
 
+  /** Reads the time from `clock`; logs handler errors and slow ticks to `logger`. */
   constructor(clock: Clock, logger: Logger) {
     this.#clock = clock;
     this.#logger = logger;
@@ -44,24 +50,29 @@ export class Heartbeat implements HeartbeatContract {
     this.dateHeader = new DateHeaderValue(this.now);
   }
 
+  /** The number of registered handlers. */
   get handlerCount(): number {
     return this.#handlers.size;
   }
 
+  /** Calls `handler` on each tick. */
   add(handler: HeartbeatHandler): void {
     this.#handlers.add(handler);
   }
 
+  /** Stops calling `handler`. */
   remove(handler: HeartbeatHandler): void {
     this.#handlers.delete(handler);
   }
 
+  /** Starts ticking every `intervalMs` (default {@link HEARTBEAT_INTERVAL_MS}); no-op when started. */
   start(intervalMs = HEARTBEAT_INTERVAL_MS): void {
     if (this.#timer !== null) return;
     this.#timer = setInterval(this.tick, intervalMs);
     this.#timer.unref();
   }
 
+  /** Stops ticking. */
   stop(): void {
     if (this.#timer !== null) clearInterval(this.#timer);
     this.#timer = null;

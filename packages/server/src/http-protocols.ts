@@ -5,11 +5,13 @@
  */
 import { OptionsValidationError } from "@x/abstractions";
 
+/** The protocols an endpoint accepts (Kestrel's `HttpProtocols`). */
 export const HttpProtocols = {
   Http1: "Http1",
   Http2: "Http2",
   Http1AndHttp2: "Http1AndHttp2",
 } as const;
+/** One of the {@link HttpProtocols} values. */
 export type HttpProtocols = (typeof HttpProtocols)[keyof typeof HttpProtocols];
 
 /** Parses a protocols value from configuration, case-insensitively. */

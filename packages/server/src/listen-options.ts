@@ -51,8 +51,11 @@ function isCertificate(value: object): value is ServerCertificate {
   return "pfx" in value || ("cert" in value && "key" in value);
 }
 
+/** One endpoint (Kestrel's `ListenOptions`): where to listen, which protocols, and its connection middleware (TLS, logging). */
 export class ListenOptions {
+  /** Where to listen. */
   readonly endPoint: EndPoint;
+  /** The protocols accepted (default `Http1AndHttp2`). */
   protocols: HttpProtocols = HttpProtocols.Http1AndHttp2;
   /** `http`, or `https` once TLS middleware is added. */
   scheme: "http" | "https" = "http";
@@ -64,6 +67,7 @@ export class ListenOptions {
   readonly serverOptions: ServerOptions | undefined;
   readonly #entries: MiddlewareEntry[] = [];
 
+  /** An endpoint at `endPoint`; `isLocalhost` marks one made for a `localhost` URL; `serverOptions` supply the endpoint defaults. */
   constructor(endPoint: EndPoint, isLocalhost = false, serverOptions?: ServerOptions) {
     this.endPoint = endPoint;
     this.isLocalhost = isLocalhost;

@@ -63,6 +63,7 @@ function detectPreface(connection: ConnectionContext, timeoutMs: number): Promis
   });
 }
 
+/** The connection delegate that hands each connection to HTTP/1.1 or HTTP/2: by ALPN over TLS, else by `protocols` (detecting the HTTP/2 preface within `detectTimeoutMs` when both are allowed). */
 export function createProtocolSelector(protocols: HttpProtocols, handlers: ProtocolHandlers, logger: Logger, detectTimeoutMs = 30_000): ConnectionDelegate {
   const refuse = (connection: ConnectionContext, reason: string): Promise<void> => {
     logger.debug({ connectionId: connection.id }, reason);

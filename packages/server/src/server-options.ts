@@ -10,6 +10,7 @@ import type { ServerCertificate } from "@x/https-sni";
 import { EndpointConfigurationLoader } from "./endpoint-configuration.js";
 import { type ConfigureHttpsOptions, ListenOptions } from "./listen-options.js";
 
+/** Configures one endpoint's {@link ListenOptions}. */
 export type ConfigureListenOptions = (listenOptions: ListenOptions) => void;
 
 function checkPort(port: number): void {
@@ -25,6 +26,7 @@ function checkPort(port: number): void {
  * options.listenLocalhost(5001, (listen) => listen.use(myConnectionMiddleware));
  */
 export class ServerOptions {
+  /** Server-wide limits (Kestrel's `Limits`). */
   readonly limits = new ServerLimits();
   /** Whether responses carry a `Server` header (Kestrel's AddServerHeader, default true). */
   addServerHeader = true;
@@ -99,6 +101,7 @@ export class ServerOptions {
     return this;
   }
 
+  /** The callback set by {@link ServerOptions.configureEndpointDefaults}, if any. */
   get endpointDefaults(): ConfigureListenOptions | undefined {
     return this.#endpointDefaults;
   }
@@ -113,6 +116,7 @@ export class ServerOptions {
     return this;
   }
 
+  /** The callback set by {@link ServerOptions.configureHttpsDefaults}, if any. */
   get httpsDefaults(): ConfigureHttpsOptions | undefined {
     return this.#httpsDefaults;
   }

@@ -34,6 +34,7 @@ import type { ListenOptions } from "./listen-options.js";
 import { createProtocolSelector } from "./protocol-selection.js";
 import { ServerOptions } from "./server-options.js";
 
+/** What a {@link Server} can be given instead of its defaults. */
 export interface ServerDependencies {
   loggerFactory?: LoggerFactory;
   /** The time source for every timeout; tests pass a `ManualClock`. */
@@ -63,8 +64,11 @@ type ServerState = (typeof ServerState)[keyof typeof ServerState];
  * await server.stop();
  */
 export class Server {
+  /** The server's options (endpoints, limits); set them before `start()`. */
   readonly options: ServerOptions;
+  /** Server features (`ServerAddresses`). */
   readonly features = new FeatureCollection();
+  /** The heartbeat that drives the `Date` header and connection timeouts. */
   readonly heartbeat: Heartbeat;
   readonly #serverAddresses: ServerAddresses = { addresses: [], preferHostingUrls: false };
   readonly #loggerFactory: LoggerFactory;
@@ -86,6 +90,7 @@ export class Server {
   /** The rebind in progress: rebinds run one at a time, and stop waits for them. */
   #rebinding: Promise<unknown> | null = null;
 
+  /** A server with `options`; `deps` replace its logger factory, clock and heartbeat timer (tests). */
   constructor(options: ServerOptions = new ServerOptions(), deps: ServerDependencies = {}) {
     this.options = options;
     this.#loggerFactory = deps.loggerFactory ?? nullLoggerFactory;
@@ -107,6 +112,7 @@ export class Server {
     return this.#manager?.count ?? 0;
   }
 
+  /** Binds every endpoint and starts accepting connections for `app`. Once only. */
   start(app: RequestDelegate): Promise<void> {
     if (this.#state !== ServerState.Created) return Promise.reject(new OptionsValidationError("The server has already been started", "Server"));
     this.#state = ServerState.Starting;

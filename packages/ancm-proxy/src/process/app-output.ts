@@ -19,6 +19,7 @@ export function stdoutLogFileName(prefix: string, pid: number, at: Date = new Da
   return `${prefix}_${stamp}_${pid}.log`;
 }
 
+/** An app process's stdout and stderr: the first {@link STARTUP_OUTPUT_LIMIT} bytes kept in memory, all of it to the stdout log file when enabled. */
 export class AppOutput {
   readonly #chunks: Buffer[] = [];
   #captured = 0;
@@ -69,6 +70,7 @@ export class AppOutput {
     this.#pending = null;
   }
 
+  /** Takes a chunk of the process's output. */
   write(chunk: Buffer): void {
     if (this.#captured < STARTUP_OUTPUT_LIMIT) {
       const part = chunk.subarray(0, STARTUP_OUTPUT_LIMIT - this.#captured);
@@ -79,6 +81,7 @@ export class AppOutput {
     else this.#pending?.push(chunk);
   }
 
+  /** Flushes and closes the log file, if any. */
   close(): Promise<void> {
     const file = this.#file;
     this.#file = null;

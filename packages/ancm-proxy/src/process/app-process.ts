@@ -19,6 +19,7 @@ export const READY_POLL_MS = 250;
 /** How long a process may take to go after SIGTERM before SIGKILL. */
 const SIGTERM_GRACE_MS = 3_000;
 
+/** What an {@link AppProcess} is started with. */
 export interface AppProcessInit {
   readonly settings: AncmSettings;
   readonly port: number;
@@ -28,6 +29,7 @@ export interface AppProcessInit {
   readonly logger: Logger;
 }
 
+/** How an app process ended: its exit code, or the signal that killed it. */
 export interface ExitInfo {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -35,8 +37,11 @@ export interface ExitInfo {
 
 /** Why a start failed: the process exited, or its port did not open within startupTimeLimit. */
 export class AppStartError extends Error {
+  /** Stable machine-readable code. */
   readonly code = "ERR_X_ANCM_STARTUP";
+  /** The start of the process's output, for the log and the 502.5 page. */
   readonly output: string;
+  /** `output` is what the process wrote before it failed. */
   constructor(message: string, output: string) {
     super(message);
     this.name = "AppStartError";
@@ -44,9 +49,13 @@ export class AppStartError extends Error {
   }
 }
 
+/** One out-of-process app process, started through a watchdog with `ASPNETCORE_PORT` and the pairing token, and ready once its port accepts connections. */
 export class AppProcess {
+  /** The loopback port the app listens on (`ASPNETCORE_PORT`). */
   readonly port: number;
+  /** The pairing token (`ASPNETCORE_TOKEN`) the front sends with each request. */
   readonly token: string;
+  /** The process's output: the startup capture and the stdout log. */
   readonly output: AppOutput;
   /** Resolves when the watchdog (and so the app) has exited. */
   readonly exited: Promise<ExitInfo>;
@@ -56,6 +65,7 @@ export class AppProcess {
   #exit: ExitInfo | null = null;
   #stopping = false;
 
+  /** Spawns the process (through its watchdog); it can take requests once its port accepts connections. */
   constructor(init: AppProcessInit) {
     this.#init = init;
     this.port = init.port;
@@ -103,10 +113,12 @@ export class AppProcess {
     return this.#pid;
   }
 
+  /** True once the process has exited. */
   get hasExited(): boolean {
     return this.#watchdog.exitCode !== null || this.#watchdog.signalCode !== null;
   }
 
+  /** True once `stop()` was called. */
   get isStopping(): boolean {
     return this.#stopping;
   }

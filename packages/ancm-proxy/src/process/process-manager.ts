@@ -15,6 +15,7 @@ import { configuredPort, randomFreePort } from "./ports.js";
 
 const MINUTE_MS = 60_000;
 
+/** What {@link ProcessManager.acquire} gives: a running process, or why there is none. */
 export type Acquired =
   | { readonly process: AppProcess }
   /** The app could not be started (after one retry): the 502.5 page. */
@@ -29,6 +30,7 @@ interface Slot {
   starting: Promise<Acquired> | null;
 }
 
+/** What a {@link ProcessManager} is created with. */
 export interface ProcessManagerInit {
   readonly settings: AncmSettings;
   readonly logger: Logger;
@@ -38,6 +40,7 @@ export interface ProcessManagerInit {
   readonly onProcessExit?: (process: AppProcess) => void;
 }
 
+/** Starts, restarts and stops the out-of-process app processes and hands them out round-robin, with ANCM's rapid-failure limit. */
 export class ProcessManager {
   readonly #init: ProcessManagerInit;
   readonly #slots: Slot[];
@@ -46,6 +49,7 @@ export class ProcessManager {
   #next = 0;
   #stopped = false;
 
+  /** Creates `processesPerApplication` empty slots; processes start on demand. */
   constructor(init: ProcessManagerInit) {
     this.#init = init;
     this.#slots = Array.from({ length: init.settings.processesPerApplication }, () => ({ process: null, starting: null }));
@@ -56,6 +60,7 @@ export class ProcessManager {
     return this.#slots.flatMap((s) => (s.process !== null && !s.process.hasExited ? [s.process] : []));
   }
 
+  /** True once `stop()` was called. */
   get isStopped(): boolean {
     return this.#stopped;
   }

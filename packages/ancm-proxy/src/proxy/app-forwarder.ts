@@ -19,6 +19,7 @@ import { LoopbackPool, LoopbackTimeoutError } from "./loopback-pool.js";
 /** What a forward ended with, when it could not deliver the app's response. */
 export type ForwardFailure = "timeout" | "unreachable";
 
+/** Forwards requests (and upgrades) to app processes over loopback HTTP/1.1, with the pairing token and the `X-Forwarded-*` headers, within the request timeout. */
 export class AppForwarder {
   /** Requests go through the lean loopback client; upgrades (rare) through undici's. */
   readonly #pools = new Map<AppProcess, LoopbackPool>();
@@ -30,6 +31,7 @@ export class AppForwarder {
   readonly #inFlight = new Set<ForwardHandler>();
   readonly #heartbeat: NodeJS.Timeout;
 
+  /** `requestTimeoutMs` bounds each forwarded request (ANCM's `requestTimeout`). */
   constructor(requestTimeoutMs: number, logger: Logger) {
     this.#requestTimeoutMs = requestTimeoutMs;
     this.#logger = logger;
@@ -98,6 +100,7 @@ export class AppForwarder {
     this.#tunnels.clear();
   }
 
+  /** Stops the client-abort watch, closes tunnels and every connection pool. */
   async close(): Promise<void> {
     clearInterval(this.#heartbeat);
     this.closeTunnels();

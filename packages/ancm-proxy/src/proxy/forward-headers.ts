@@ -15,7 +15,9 @@ import { TlsConnectionFeature } from "@x/https-sni";
 /** RFC 9110 §7.6.1 connection-specific fields, plus the HTTP/2 upgrade leftovers. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "http2-settings"]);
 
+/** The request header carrying the pairing token to the app (`MS-ASPNETCORE-TOKEN`). */
 export const TOKEN_HEADER = "ms-aspnetcore-token";
+/** The request header carrying the client certificate to the app (`MS-ASPNETCORE-CLIENTCERT`). */
 export const CLIENT_CERT_HEADER = "ms-aspnetcore-clientcert";
 const MODULE_PREFIX = "ms-aspnetcore-";
 

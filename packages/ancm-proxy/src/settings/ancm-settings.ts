@@ -21,6 +21,7 @@ export interface DebugLogSettings {
   readonly file: string;
 }
 
+/** The module's settings, resolved from `web.config` or `ancm.json`: defaults applied, paths absolute, times in milliseconds. */
 export interface AncmSettings {
   /** The site root every relative path starts at (absolute). */
   readonly siteRoot: string;

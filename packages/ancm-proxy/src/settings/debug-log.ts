@@ -11,7 +11,9 @@ import { resolveSitePath } from "./paths.js";
 
 export const DEBUG_LEVEL_ATTRIBUTE = "handlerSettings/handlerSetting[@name=debugLevel]";
 export const DEBUG_FILE_ATTRIBUTE = "handlerSettings/handlerSetting[@name=debugFile]";
+/** The environment variable that turns on the module's debug log (ANCM's `ASPNETCORE_MODULE_DEBUG`). */
 export const DEBUG_ENV = "ASPNETCORE_MODULE_DEBUG";
+/** The environment variable naming the debug log file (ANCM's `ASPNETCORE_MODULE_DEBUG_FILE`). */
 export const DEBUG_FILE_ENV = "ASPNETCORE_MODULE_DEBUG_FILE";
 
 const LEVELS: readonly DebugLevel[] = ["error", "warning", "info", "trace"];

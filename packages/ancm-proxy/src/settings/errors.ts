@@ -11,6 +11,7 @@ import { XError } from "@x/abstractions";
  * `web.config: aspNetCore/@startupTimeLimit: '4000' is out of range (0 to 3600 seconds)`.
  */
 export class AncmSettingsError extends XError {
+  /** Stable machine-readable code. */
   override readonly code = "ERR_X_ANCM_SETTINGS";
   /**
    * The attribute at fault: `startupTimeLimit`,
@@ -25,6 +26,7 @@ export class AncmSettingsError extends XError {
    */
   readonly source: string;
 
+  /** `source` is the file (or variable) read, `attribute` the setting at fault. */
   constructor(message: string, source: string, attribute: string, options?: { cause?: unknown }) {
     super(message, { code: "ERR_X_ANCM_SETTINGS", cause: options?.cause });
     this.source = source;

@@ -11,7 +11,7 @@ export {
   type HostingModel,
 } from "./ancm-settings.js";
 export { splitArguments } from "./arguments.js";
-export { DEBUG_ENV, DEBUG_FILE_ENV, parseDebugLevel } from "./debug-log.js";
+export { DEBUG_ENV, DEBUG_FILE_ENV, type DebugLevelWords, parseDebugLevel } from "./debug-log.js";
 export { AncmSettingsError } from "./errors.js";
 export { parseAncmJson } from "./json-settings.js";
 export { ANCM_JSON_FILE, loadAncmSettings, WEB_CONFIG_FILE } from "./load-settings.js";

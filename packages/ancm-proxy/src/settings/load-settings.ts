@@ -12,7 +12,9 @@ import type { RawAncmSettings } from "./raw-settings.js";
 import { resolveAncmSettings } from "./resolve-settings.js";
 import { parseWebConfig } from "./web-config.js";
 
+/** IIS's configuration file in the site root; its `aspNetCore` element holds the settings. */
 export const WEB_CONFIG_FILE = "web.config";
+/** The JSON alternative to `web.config`, in the site root. */
 export const ANCM_JSON_FILE = "ancm.json";
 
 /**

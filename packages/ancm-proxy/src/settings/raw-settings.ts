@@ -11,6 +11,7 @@ export interface RawNameValue {
   readonly value: string;
 }
 
+/** The settings as read from the file, before validation and defaults. */
 export interface RawAncmSettings {
   /**
    * The `aspNetCore` element's attributes, names as written (matched

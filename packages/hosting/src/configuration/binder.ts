@@ -27,6 +27,7 @@ import { parseBigIntValue, parseBooleanValue, parseNumberValue } from "./value-p
 /** Turns a raw string into a property value. `key` is the full configuration path, for errors. */
 export type ConfigurationConverter = (raw: string, key: string) => unknown;
 
+/** Options of `bind`. */
 export interface BindOptions {
   /**
    * Converters by property path (`"limits.keepAliveTimeout"`) or by bare

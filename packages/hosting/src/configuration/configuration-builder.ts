@@ -17,6 +17,7 @@ import {
 import { type JsonFileOptions, JsonConfigurationSource } from "./providers/json-file-provider.js";
 import { type MemoryConfigurationData, MemoryConfigurationSource } from "./providers/memory-provider.js";
 
+/** Options of {@link ConfigurationBuilder}. */
 export interface ConfigurationBuilderOptions {
   /** Directory relative JSON file paths resolve against. Default: `process.cwd()` at build time. */
   basePath?: string;
@@ -39,8 +40,10 @@ export interface ConfigurationBuilderOptions {
 export class ConfigurationBuilder {
   readonly #sources: ConfigurationSource[] = [];
   #basePath: string | undefined;
+  /** Receives failed reloads and listener errors of the built configuration. */
   readonly logger: Logger;
 
+  /** An empty builder; add sources, then `build()`. */
   constructor(options: ConfigurationBuilderOptions = {}) {
     this.#basePath = options.basePath;
     this.logger = options.logger ?? nullLogger;
@@ -62,6 +65,7 @@ export class ConfigurationBuilder {
     return this;
   }
 
+  /** Adds a source; later sources override earlier ones. */
   add(source: ConfigurationSource): this {
     this.#sources.push(source);
     return this;

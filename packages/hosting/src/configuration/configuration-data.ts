@@ -28,6 +28,7 @@ export class ConfigurationData {
     return this.#map.has(normalizeKey(key));
   }
 
+  /** The value for `key` (matched case-insensitively, `:` and `__` alike), or undefined. */
   get(key: string): string | undefined {
     return this.#map.get(normalizeKey(key))?.value;
   }
@@ -38,6 +39,7 @@ export class ConfigurationData {
     return this;
   }
 
+  /** Removes the key; false if it was absent. */
   delete(key: string): boolean {
     return this.#map.delete(normalizeKey(key));
   }

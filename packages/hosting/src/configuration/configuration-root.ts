@@ -11,6 +11,7 @@ import { RootConfigurationSection } from "./configuration-section.js";
 import { ConfigurationNoSourcesError } from "./errors.js";
 import type { ConfigurationProvider } from "./provider.js";
 
+/** Options of {@link ConfigurationRoot}. */
 export interface ConfigurationRootOptions {
   /** Receives errors thrown by change listeners. Default: discard. */
   logger?: Logger;
@@ -55,6 +56,7 @@ export class ConfigurationRoot implements Configuration {
     return this.#providers;
   }
 
+  /** The value for `key` from the last provider that has it, or undefined. */
   get(key: string): string | undefined {
     for (let i = this.#providers.length - 1; i >= 0; i--) {
       const value = this.#providers[i].tryGet(key);
@@ -69,18 +71,22 @@ export class ConfigurationRoot implements Configuration {
     for (const provider of this.#providers) provider.set(key, value);
   }
 
+  /** The section at `key` (`Kestrel:Endpoints`); it exists even when empty. */
   getSection(key: string): ConfigurationSection {
     return new RootConfigurationSection(this, key);
   }
 
+  /** The top-level sections. */
   getChildren(): ConfigurationSection[] {
     return getChildSections(this, undefined);
   }
 
+  /** Every `[key, value]` with a value, keys in full (`Kestrel:Limits:MaxRequestBodySize`). */
   asEntries(): Array<[string, string]> {
     return collectEntries(this.getChildren());
   }
 
+  /** Calls `callback` after any provider reloads; returns a function that unsubscribes. */
   onChange(callback: () => void): () => void {
     if (this.#disposed) return () => {};
     this.#listeners.add(callback);

@@ -29,6 +29,7 @@ export const ConfigurationErrorCode = {
   NO_SOURCES: "ERR_X_CONFIG_NO_SOURCES",
 } as const;
 
+/** One of the {@link ConfigurationErrorCode} values. */
 export type ConfigurationErrorCode = (typeof ConfigurationErrorCode)[keyof typeof ConfigurationErrorCode];
 
 // The factory gives the class its code and its `instanceof` brand; the
@@ -52,6 +53,7 @@ export class ConfigurationBindingError extends BindingErrorBase {
   /** The raw string that failed to convert. */
   readonly value: string;
 
+  /** `key` is the configuration path, `value` the raw string, `targetType` what it should have converted to. */
   constructor(key: string, value: string, targetType: string, cause?: unknown) {
     const where = key === "" ? "" : ` at '${key}'`;
     super(`Failed to convert configuration value${where} to ${targetType}: '${value}'`, { cause });
@@ -79,6 +81,7 @@ export class ConfigurationFileError extends XError {
   /** Position of a syntax error, when the parser knows it. */
   readonly position: FilePosition | undefined;
 
+  /** A file that could not be read or parsed; `code` says which. */
   constructor(
     message: string,
     code: ConfigurationErrorCode,
@@ -99,6 +102,7 @@ export class ConfigurationCommandLineError extends XError {
   /** The offending switch or argument. */
   readonly argument: string;
 
+  /** `argument` is the command-line argument at fault. */
   constructor(message: string, code: ConfigurationErrorCode, argument: string) {
     super(message, { code });
     this.argument = argument;

@@ -6,6 +6,7 @@
  */
 import { OptionsValidationError } from "@x/abstractions";
 
+/** A pino level name, or `silent` for ASP.NET Core's `None`. */
 export type PinoLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
 const LEVELS: Record<string, PinoLevel> = {
@@ -41,6 +42,7 @@ export class LogLevelRules {
   readonly #rules: Array<{ readonly prefix: string; readonly suffix: string; readonly length: number; readonly level: PinoLevel }>;
   readonly #default: PinoLevel;
 
+  /** `rules` map category prefixes (one `*` allowed) to levels; the longest matching rule wins, else `defaultLevel` (default `info`). */
   constructor(rules: Iterable<[string, PinoLevel]>, defaultLevel: PinoLevel = "info") {
     this.#rules = [...rules]
       .map(([category, level]) => {
@@ -57,6 +59,7 @@ export class LogLevelRules {
     this.#default = defaultLevel;
   }
 
+  /** The level for a logger category, matched case-insensitively. */
   levelFor(category: string): PinoLevel {
     const lower = category.toLowerCase();
     for (const rule of this.#rules) {

@@ -14,6 +14,7 @@ import { LogLevelRules, type PinoLevel, toPinoLevel } from "./log-levels.js";
 /** How log lines are written: JSON lines, or human-readable lines (pino-pretty). */
 export type LogFormat = "json" | "pretty";
 
+/** Options of {@link PinoLoggerFactory}. */
 export interface PinoLoggerFactoryOptions {
   /** An existing pino logger to derive categories from; default: a logger to stdout. */
   root?: pino.Logger;
@@ -74,16 +75,20 @@ export function readLogLevelRules(configuration: Configuration): LogLevelRules {
   return new LogLevelRules(rules, defaultLevel);
 }
 
+/** A `LoggerFactory` over pino: one child logger per category, with the category's level from `Logging:LogLevel`. */
 export class PinoLoggerFactory implements LoggerFactory {
+  /** The pino logger every category logger is a child of. */
   readonly root: pino.Logger;
   readonly #loggers = new Map<string, pino.Logger>();
   #rules: LogLevelRules;
 
+  /** `rules` give each category its level; `options` choose the root logger or its destination and format. */
   constructor(rules: LogLevelRules = new LogLevelRules([]), options: PinoLoggerFactoryOptions = {}) {
     this.#rules = rules;
     this.root = options.root ?? createRoot(options);
   }
 
+  /** The logger for `category` (e.g. `X.Server.Kestrel`), created once and reused. */
   createLogger(category: string): Logger {
     let logger = this.#loggers.get(category);
     if (logger === undefined) {

@@ -25,7 +25,9 @@ import { ConfigurationProviderBase } from "./provider-base.js";
 /** Maps switches (`-p`, `--port`) to configuration keys (`Port`). */
 export type SwitchMappings = Readonly<Record<string, string>>;
 
+/** Configuration from command-line arguments (`--key=value`, `--key value`, `/key value`, `key=value`), with switch mappings. */
 export class CommandLineConfigurationProvider extends ConfigurationProviderBase {
+  /** The arguments it parses. */
   readonly args: readonly string[];
   /** Validated mappings keyed by the lower-cased switch. */
   readonly #switchMappings: Map<string, string> | undefined;
@@ -93,14 +95,18 @@ export class CommandLineConfigurationProvider extends ConfigurationProviderBase 
  * builder.add(new CommandLineConfigurationSource(process.argv.slice(2), { "-p": "Port" }));
  */
 export class CommandLineConfigurationSource implements ConfigurationSource {
+  /** The arguments to parse. */
   readonly args: readonly string[];
+  /** Switch aliases (`-p` → `Port`), if any. */
   readonly switchMappings: SwitchMappings | undefined;
 
+  /** A command-line source (ASP.NET Core's `AddCommandLine`). */
   constructor(args: readonly string[], switchMappings?: SwitchMappings) {
     this.args = args;
     this.switchMappings = switchMappings;
   }
 
+  /** Creates the provider; validates the switch mappings. */
   build(): CommandLineConfigurationProvider {
     return new CommandLineConfigurationProvider(this.args, this.switchMappings);
   }

@@ -18,9 +18,11 @@ export type EnvironmentVariables = Readonly<Record<string, string | undefined>>;
 
 /** Reads the variables again on every `load()`, so `ConfigurationRoot.reload()` sees changes. */
 export class EnvironmentVariablesConfigurationProvider extends ConfigurationProviderBase {
+  /** Only variables with this prefix are read, and the prefix is removed from their keys. */
   readonly prefix: string;
   readonly #env: EnvironmentVariables;
 
+  /** Reads `env` (default `process.env`); `__` in names becomes `:`. */
   constructor(prefix = "", env: EnvironmentVariables = process.env) {
     super();
     // The prefix is normalized too, so "X__" and "X:" select the same variables.
@@ -28,6 +30,7 @@ export class EnvironmentVariablesConfigurationProvider extends ConfigurationProv
     this.#env = env;
   }
 
+  /** Reads the variables. */
   override load(): void {
     const data = new ConfigurationData();
     for (const [name, value] of Object.entries(this.#env)) {
@@ -48,14 +51,18 @@ export class EnvironmentVariablesConfigurationProvider extends ConfigurationProv
  * builder.add(new EnvironmentVariablesConfigurationSource("ASPNETCORE_"));
  */
 export class EnvironmentVariablesConfigurationSource implements ConfigurationSource {
+  /** Only variables with this prefix are read (default: all). */
   readonly prefix: string | undefined;
+  /** The variables to read (default `process.env`). */
   readonly env: EnvironmentVariables | undefined;
 
+  /** An environment variables source (ASP.NET Core's `AddEnvironmentVariables`). */
   constructor(prefix?: string, env?: EnvironmentVariables) {
     this.prefix = prefix;
     this.env = env;
   }
 
+  /** Creates the provider. */
   build(): EnvironmentVariablesConfigurationProvider {
     return new EnvironmentVariablesConfigurationProvider(this.prefix, this.env);
   }

@@ -46,7 +46,9 @@ export interface JsonConfigurationProviderOptions extends Omit<JsonFileOptions, 
 export class JsonConfigurationProvider extends ConfigurationProviderBase {
   /** Absolute path of the file. */
   readonly path: string;
+  /** When true, a missing file gives no values instead of an error. */
   readonly optional: boolean;
+  /** When true, the file is watched and reloaded when it changes. */
   readonly reloadOnChange: boolean;
   readonly #reloadDelay: number;
   readonly #logger: Logger;
@@ -54,6 +56,7 @@ export class JsonConfigurationProvider extends ConfigurationProviderBase {
   #loaded = false;
   #disposed = false;
 
+  /** Reads nothing until `load()`. */
   constructor(options: JsonConfigurationProviderOptions) {
     super();
     this.path = path.resolve(options.path);
@@ -68,6 +71,7 @@ export class JsonConfigurationProvider extends ConfigurationProviderBase {
     return this.#watcher !== undefined;
   }
 
+  /** Reads and parses the file, watching it first when `reloadOnChange`; later calls reload it. Throws `ConfigurationFileError` when a first load fails. */
   override load(): void {
     if (this.#disposed) return;
     if (this.#loaded) {
@@ -101,6 +105,7 @@ export class JsonConfigurationProvider extends ConfigurationProviderBase {
     this.#loaded = true;
   }
 
+  /** Stops watching the file. */
   override dispose(): void {
     this.#disposed = true;
     this.#watcher?.close();
@@ -127,14 +132,18 @@ export class JsonConfigurationProvider extends ConfigurationProviderBase {
  * builder.add(new JsonConfigurationSource("appsettings.json", { optional: true, reloadOnChange: true }));
  */
 export class JsonConfigurationSource implements ConfigurationSource {
+  /** The file path as given; relative paths resolve against the builder's base path. */
   readonly path: string;
+  /** `optional` and `reloadOnChange`. */
   readonly options: Readonly<JsonFileOptions>;
 
+  /** A JSON file source (ASP.NET Core's `AddJsonFile`). */
   constructor(filePath: string, options: JsonFileOptions = {}) {
     this.path = filePath;
     this.options = { ...options };
   }
 
+  /** Creates the provider, the path resolved against the builder's base path. */
   build(builder: ConfigurationBuilder): JsonConfigurationProvider {
     // Resolved at build time, like .NET's builder file provider, so
     // setBasePath() after addJsonFile() still applies.

@@ -15,6 +15,7 @@ export type MemoryConfigurationData = Readonly<Record<string, MemoryValue>> | It
 
 /** Serves a fixed set of pairs; `load()` keeps them, `set()` changes them. */
 export class MemoryConfigurationProvider extends ConfigurationProviderBase {
+  /** Starts with `initialData`, if given. */
   constructor(initialData?: MemoryConfigurationData) {
     super();
     if (initialData === undefined) return;
@@ -28,12 +29,15 @@ export class MemoryConfigurationProvider extends ConfigurationProviderBase {
  * builder.add(new MemoryConfigurationSource({ "Kestrel:Limits:MaxRequestBodySize": 1024 }));
  */
 export class MemoryConfigurationSource implements ConfigurationSource {
+  /** The values the provider starts with. */
   readonly initialData: MemoryConfigurationData | undefined;
 
+  /** An in-memory source (ASP.NET Core's `AddInMemoryCollection`). */
   constructor(initialData?: MemoryConfigurationData) {
     this.initialData = initialData;
   }
 
+  /** Creates the provider. */
   build(): MemoryConfigurationProvider {
     return new MemoryConfigurationProvider(this.initialData);
   }

@@ -21,10 +21,12 @@ export abstract class ConfigurationProviderBase implements ConfigurationProvider
     return this.#data;
   }
 
+  /** The value for `key`, or undefined. */
   tryGet(key: string): string | undefined {
     return this.#data.get(key);
   }
 
+  /** Sets (or, with undefined, removes) a value. */
   set(key: string, value: string | undefined): void {
     this.#data.set(key, value);
   }
@@ -32,6 +34,7 @@ export abstract class ConfigurationProviderBase implements ConfigurationProvider
   /** Does nothing by default: providers whose data is fixed at construction need no load. */
   load(): void {}
 
+  /** `earlierKeys` plus this provider's child keys under `parentPath`, sorted as .NET sorts them. */
   getChildKeys(earlierKeys: readonly string[], parentPath: string | undefined): string[] {
     // Earlier keys first: the sort is stable, so when two providers spell a
     // key differently the first provider's spelling (usually the JSON
@@ -55,11 +58,13 @@ export abstract class ConfigurationProviderBase implements ConfigurationProvider
     return keys.sort(compareConfigurationKeys);
   }
 
+  /** Calls `callback` after each reload; returns a function that unsubscribes. */
   onReload(callback: () => void): () => void {
     this.#listeners.add(callback);
     return () => this.#listeners.delete(callback);
   }
 
+  /** Drops the reload listeners. */
   dispose(): void {
     this.#listeners.clear();
   }
