@@ -46,13 +46,20 @@ function freePort(): Promise<number> {
   });
 }
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
+/**
+ * The environment without the npm/pnpm settings of whatever runs the tests
+ * (`pnpm run test` exports its own `npm_config_*`): every command here gets
+ * its registry from the scratch `.npmrc` or from `extra`, never by accident.
+ */
+const CLEAN_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|pnpm_)/i.test(name)));
+
+function run(command: string, args: string[], cwd: string, extra: NodeJS.ProcessEnv = {}): string {
+  return execFileSync(command, args, { cwd, env: { ...CLEAN_ENV, ...extra }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000 });
 }
 
 /** Starts `node file` in `cwd`; resolves with its output once `pattern` matched `count` times. */
 function start(file: string, cwd: string, pattern: RegExp, count: number): Promise<{ child: ChildProcess; matches: string[] }> {
-  const child = spawn(process.execPath, [file], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [file], { cwd, env: CLEAN_ENV, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let out = "";
   return new Promise((resolve, reject) => {
@@ -143,7 +150,7 @@ beforeAll(async () => {
     unavailable = `${VERDACCIO} could not be installed: ${(error as Error).message.split("\n")[0]}`;
     return;
   }
-  const verdaccio = spawn("npx", ["-y", VERDACCIO, "--config", config, "--listen", `127.0.0.1:${port}`], { cwd: work, stdio: "ignore", detached: true });
+  const verdaccio = spawn("npx", ["-y", VERDACCIO, "--config", config, "--listen", `127.0.0.1:${port}`], { cwd: work, env: CLEAN_ENV, stdio: "ignore", detached: true });
   children.push(verdaccio);
   const deadline = Date.now() + 60_000;
   for (;;) {
