@@ -1,0 +1,74 @@
+/**
+ * The README's example, run for real: the test checks that the code it runs is
+ * the README's block (marked `<!-- readme-example -->`), then runs it on port 0
+ * against `../src/index.js` and sends a request as nginx would forward it.
+ */
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { rm, writeFile } from "node:fs/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Server } from "@x/server";
+import { request } from "undici";
+import { afterAll, describe, expect, it } from "vitest";
+
+const EXAMPLE = `import { ApplicationBuilder } from "@x/abstractions";
+import { ForwardedHeaders, forwardedHeaders } from "@x/forwarded-headers";
+import { Server } from "@x/server";
+
+const app = new ApplicationBuilder()
+  .use(
+    forwardedHeaders({
+      forwardedHeaders: ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto,
+      // nginx connects from loopback, which is trusted by default. A proxy elsewhere:
+      // knownProxies: ["10.0.0.4"], or knownNetworks: ["10.0.0.0/24"]
+    }),
+  )
+  .run((ctx) => ctx.response.end(\`\${ctx.request.scheme}://\${ctx.request.host} from \${ctx.connection.remoteAddress}\`));
+
+const server = new Server();
+server.options.listen("127.0.0.1", 5000);
+await server.start(app.build());`;
+
+function readmeExample(): string {
+  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
+  const match = /<!-- readme-example -->\r?\n```(?:ts|js)\r?\n([\s\S]*?)\r?\n```/.exec(readme);
+  if (match === null) throw new Error("README.md has no ```ts block after <!-- readme-example -->");
+  return match[1]!.replace(/\r\n/g, "\n");
+}
+
+function replaceOnce(code: string, from: string, to: string): string {
+  const at = code.indexOf(from);
+  if (at < 0 || code.indexOf(from, at + 1) >= 0) throw new Error(`expected exactly one ${JSON.stringify(from)} in the example`);
+  return code.slice(0, at) + to + code.slice(at + from.length);
+}
+
+const temp = fileURLToPath(new URL(`./.readme-example-${randomUUID()}.ts`, import.meta.url));
+let server: Server | undefined;
+afterAll(async () => {
+  await server?.stop();
+  await rm(temp, { force: true });
+});
+
+describe("the README example", () => {
+  it("is the code this test runs", () => {
+    expect(readmeExample()).toBe(EXAMPLE);
+  });
+
+  it("listens and applies X-Forwarded-For and X-Forwarded-Proto from a loopback proxy", async () => {
+    let code = replaceOnce(EXAMPLE, 'from "@x/forwarded-headers"', 'from "../src/index.js"');
+    code = replaceOnce(code, 'server.options.listen("127.0.0.1", 5000)', 'server.options.listen("127.0.0.1", 0)');
+    code += "\nexport { server };\n";
+    await writeFile(temp, code);
+    server = ((await import(pathToFileURL(temp).href)) as { server: Server }).server;
+    const url = server.addresses[0]!;
+
+    const forwarded = await request(`${url}/`, {
+      headers: { host: "shop.example.com", "x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "https" },
+    });
+    expect(forwarded.statusCode).toBe(200);
+    expect(await forwarded.body.text()).toBe("https://shop.example.com from 203.0.113.7");
+
+    const direct = await request(`${url}/`, { headers: { host: "shop.example.com" } });
+    expect(await direct.body.text()).toBe("http://shop.example.com from 127.0.0.1");
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * Runs the README's usage example, so README and code cannot drift: the example
+ * below must equal the README's block, and it is executed for real.
+ */
+import { randomUUID } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { SocketListener as Listener } from "@x/transport-sockets";
+import { Client } from "undici";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+const EXAMPLE = `import {
+  createResourceCounter, formatEndPoint, freezeLimits, type HeartbeatHandler, ipEndPoint,
+  nullLoggerFactory, ServerLimits, type ServiceContext, systemClock,
+} from "@x/abstractions";
+import { processHttp1Connection } from "@x/http1";
+import { SocketTransportFactory } from "@x/transport-sockets";
+
+const handlers = new Set<HeartbeatHandler>();
+const service: ServiceContext = {
+  limits: freezeLimits(new ServerLimits()),
+  loggerFactory: nullLoggerFactory,
+  clock: systemClock,
+  dateHeader: { value: new Date().toUTCString() },
+  heartbeat: { get now() { return Date.now(); }, add: (h) => handlers.add(h), remove: (h) => handlers.delete(h) },
+  addServerHeader: true,
+  upgradedConnections: createResourceCounter(null),
+};
+setInterval(() => handlers.forEach((h) => h.onHeartbeat(Date.now())), 1000).unref();
+
+const listener = await new SocketTransportFactory().bind(ipEndPoint("127.0.0.1", 0), (connection) => {
+  void processHttp1Connection(connection, service, (ctx) => ctx.response.end("Hello"));
+});
+console.log(\`listening on http://\${formatEndPoint(listener.endPoint)}\`);
+`;
+
+/** The README's example: the ```ts block right after the `<!-- readme-example -->` marker. */
+function readmeExample(): string {
+  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8").replace(/\r\n/g, "\n");
+  const match = /<!-- readme-example -->\n```ts\n([\s\S]*?)```\n/.exec(readme);
+  if (!match) throw new Error("README.md has no ```ts block after <!-- readme-example -->");
+  return match[1]!;
+}
+
+/** Writes `code` next to this test under a unique name, imports it (vitest compiles the TypeScript) and deletes it. */
+async function runModule(code: string): Promise<Record<string, any>> {
+  const file = fileURLToPath(new URL(`./readme-example.tmp-${randomUUID()}.ts`, import.meta.url));
+  writeFileSync(file, code);
+  try {
+    return await import(/* @vite-ignore */ file);
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** `code` with `search` replaced, failing loudly when the README no longer contains it. */
+function substitute(code: string, search: string, replacement: string): string {
+  if (!code.includes(search)) throw new Error(`the README example no longer contains ${JSON.stringify(search)}`);
+  return code.replaceAll(search, replacement);
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("README example", () => {
+  it("is the README's ```ts block", () => {
+    expect(readmeExample()).toBe(EXAMPLE);
+  });
+
+  it("listens on the OS-chosen port and answers Hello over HTTP/1.1", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    const code = substitute(EXAMPLE, 'from "@x/http1"', `from ${JSON.stringify(fileURLToPath(new URL("../src/index.ts", import.meta.url)))}`);
+    const { listener } = (await runModule(`${code}\nexport { listener };\n`)) as { listener: Listener };
+    let client: Client | undefined;
+    try {
+      expect(listener.endPoint.kind).toBe("ip");
+      const port = listener.endPoint.kind === "ip" ? listener.endPoint.port : 0;
+      expect(log).toHaveBeenCalledWith(`listening on http://127.0.0.1:${port}`);
+      client = new Client(`http://127.0.0.1:${port}`);
+      const response = await client.request({ method: "GET", path: "/" });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers["server"]).toBe("X");
+      expect(await response.body.text()).toBe("Hello");
+    } finally {
+      await client?.close();
+      await listener.unbind();
+    }
+  });
+});
