@@ -61,7 +61,6 @@ class Exchange implements LoopbackController {
   #paused = false;
   /** When the current wait (for the head, or the next body bytes) times out. */
   deadline: number;
-  responded = false;
   settled = false;
 
   constructor(request: LoopbackRequest, handler: LoopbackHandler, deadline: number) {
@@ -129,10 +128,6 @@ class LoopbackConnection implements ResponseEvents {
     this.socket.on("close", () => this.#onClose());
   }
 
-  get isBusy(): boolean {
-    return this.#exchange !== null;
-  }
-
   get isClosed(): boolean {
     return this.#closed;
   }
@@ -150,7 +145,6 @@ class LoopbackConnection implements ResponseEvents {
   // ResponseEvents: the parser reports the response of the exchange in progress.
   onHead(status: number, headers: Record<string, string | string[]>): void {
     const exchange = this.#exchange!;
-    exchange.responded = true;
     exchange.deadline = this.#pool.now() + this.#pool.timeoutMs;
     exchange.handler.onResponseStart?.(exchange, status, headers);
   }

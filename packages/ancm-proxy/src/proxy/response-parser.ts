@@ -60,15 +60,6 @@ export class ResponseParser {
     this.#keepAlive = true;
   }
 
-  get isDone(): boolean {
-    return this.#state === State.Done;
-  }
-
-  /** True while the body runs until the connection closes (no framing given). */
-  get readsUntilClose(): boolean {
-    return this.#state === State.UntilClose;
-  }
-
   /** Feeds bytes; returns bytes left over after a complete response (which a well-behaved app never sends). */
   push(data: Buffer): Buffer | null {
     let offset = 0;
