@@ -11,6 +11,7 @@ import type { HttpContext, Logger, RequestDelegate } from "@x/abstractions";
 import { AppOfflineWatcher } from "./app-offline.js";
 import { ERROR_PAGES, sendErrorPage, showsDetailedErrors } from "./error-pages.js";
 import { InProcessApp } from "./in-process-app.js";
+import type { AppProcess } from "./process/app-process.js";
 import { ProcessManager } from "./process/process-manager.js";
 import { AppForwarder } from "./proxy/app-forwarder.js";
 import type { AncmSettings } from "./settings/ancm-settings.js";
@@ -33,7 +34,7 @@ export class AncmModule {
     this.#logger = logger;
     this.#detailedErrors = showsDetailedErrors(settings.environmentVariables);
     if (settings.hostingModel === "outofprocess") {
-      const forwarder = new AppForwarder(settings.requestTimeoutMs, logger);
+      const forwarder = new AppForwarder(settings.requestTimeoutMs, logger, settings.forwardingPipeline);
       this.#forwarder = forwarder;
       this.#processes = new ProcessManager({ settings, logger, onProcessExit: (p) => forwarder.release(p) });
       this.#inProcess = null;
@@ -77,8 +78,16 @@ export class AncmModule {
     // In-process and online, once loaded: straight into the app's pipeline, nothing awaited first.
     const app = this.#inProcess?.loaded;
     if (app != null && this.#offline.content === null) return app(context);
+    // Out-of-process with the app running and online: forward at once.
+    const ready = this.#offline.content === null ? (this.#processes?.tryAcquire() ?? null) : null;
+    if (ready !== null) return this.#forward(context, ready);
     return this.#handle(context);
   };
+
+  async #forward(context: HttpContext, process: AppProcess): Promise<void> {
+    const failure = await this.#forwarder!.forward(context, process);
+    if (failure !== null) await sendErrorPage(context, ERROR_PAGES.requestTimeout);
+  }
 
   async #handle(context: HttpContext): Promise<void> {
     const offline = this.#offline.content;
@@ -97,9 +106,7 @@ export class AncmModule {
     }
     const acquired = await this.#processes!.acquire();
     if ("process" in acquired) {
-      const failure = await this.#forwarder!.forward(context, acquired.process);
-      if (failure !== null) await sendErrorPage(context, ERROR_PAGES.requestTimeout);
-      return;
+      return this.#forward(context, acquired.process);
     }
     switch (acquired.failure) {
       case "startup":

@@ -65,6 +65,20 @@ export class ProcessManager {
     return this.#stopped;
   }
 
+  /**
+   * The next process in turn when it is running, without waiting for
+   * anything (the common case, and the hot path); null when `acquire` must
+   * start or wait for it, or say why there is none. The turn is taken only
+   * when a process is returned.
+   */
+  tryAcquire(): AppProcess | null {
+    if (this.#stopped) return null;
+    const running = this.#slots[this.#next % this.#slots.length]!.process;
+    if (running === null || running.hasExited || running.isStopping) return null;
+    this.#next++;
+    return running;
+  }
+
   /** The next process in turn, started if it is not running. */
   acquire(): Promise<Acquired> {
     if (this.#stopped) return Promise.resolve({ failure: "stopped" });

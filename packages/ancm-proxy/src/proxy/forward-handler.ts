@@ -1,27 +1,29 @@
 /**
- * The undici dispatch handler of one forwarded request: writes the app's
- * status, headers and body straight into the client's response (no
- * intermediate stream), pausing the app's connection while the client's
- * side is full, and settles with what happened.
+ * The dispatch handler of one forwarded request: writes the app's status,
+ * headers and body straight into the client's response (no intermediate
+ * stream), pausing the app's connection while the client's side is full,
+ * and settles with what happened.
  *
  * @module
  */
 import type { HttpContext } from "@x/abstractions";
-import type { Dispatcher } from "undici";
 import { copyResponseHeaders } from "./forward-headers.js";
+import type { LoopbackController, LoopbackHandler } from "./loopback-exchange.js";
 
 /** How a forward ended: delivered (or the client went away), or failed before the client's response started. */
 export type ForwardOutcome = null | { readonly error: Error };
 
-export class ForwardHandler implements Dispatcher.DispatchHandler {
+export class ForwardHandler implements LoopbackHandler {
   readonly #context: HttpContext;
   readonly #settle: (outcome: ForwardOutcome) => void;
-  #controller: Dispatcher.DispatchController | null = null;
+  #controller: LoopbackController | null = null;
   #started = false;
   #settled = false;
   #watching = false;
+  /** The final body chunk ended the response already. */
+  #ended = false;
   /** The last body write: the response ends only after it. */
-  #lastWrite: Promise<unknown> = Promise.resolve();
+  #lastWrite: Promise<unknown> | null = null;
   /** Made only for requests that outlive a heartbeat (see `watchClient`). */
   #onClientAborted: (() => void) | null = null;
 
@@ -30,16 +32,17 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     this.#settle = settle;
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: LoopbackController): void {
     this.#controller = controller;
   }
 
   /**
    * From now on, a client that goes away cancels the request to the app.
-   * The forwarder calls this only for requests still running after a
-   * heartbeat: most finish sooner, and never pay for an AbortSignal.
+   * The pool calls this only for requests still running at its
+   * once-a-second sweep: most finish sooner, and never pay for an
+   * AbortSignal (nor for being tracked anywhere but the pool).
    */
-  watchClient(): void {
+  onStillRunning(): void {
     if (this.#watching || this.#settled) return;
     this.#watching = true;
     const onAborted = () => this.#controller?.abort(new Error("The client went away"));
@@ -53,7 +56,7 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     if (this.#onClientAborted !== null) this.#context.requestAborted.removeEventListener("abort", this.#onClientAborted);
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(_controller: LoopbackController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     // 1xx interim responses (100 Continue) are the front's own business with the client.
     if (statusCode < 200) return;
     this.#started = true;
@@ -62,9 +65,16 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
     copyResponseHeaders(headers, response.headers);
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    // undici hands over an empty chunk after each resume(): pausing on it again would loop in microtasks forever.
+  onResponseData(controller: LoopbackController, chunk: Buffer, final = false): void {
+    // An empty chunk has nothing to wait for (pausing on one again after each resume would loop forever).
     if (chunk.length === 0) return;
+    if (final) {
+      // The whole (rest of the) body: the response ends with it, with no pause and no promise to wait on in between.
+      this.#ended = true;
+      const end = () => this.#context.response.end(chunk);
+      this.#finish(this.#lastWrite === null ? end() : this.#lastWrite.then(end, end));
+      return;
+    }
     const written = this.#context.response.write(chunk);
     this.#lastWrite = written;
     // Backpressure: the app's socket is not read while the client's side is full.
@@ -77,14 +87,19 @@ export class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.#unwatchClient();
+    if (this.#ended) return;
     const end = () => this.#context.response.end();
-    this.#lastWrite.then(end, end).then(
+    this.#finish(this.#lastWrite === null ? end() : this.#lastWrite.then(end, end));
+  }
+
+  #finish(ended: Promise<unknown>): void {
+    ended.then(
       () => this.#done(null),
       () => this.#done(null),
     );
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+  onResponseError(_controller: LoopbackController, error: Error): void {
     this.#unwatchClient();
     if (this.#started || this.#context.response.hasStarted) {
       // The status line is gone: the only honest signal left is to cut the client's request.

@@ -13,7 +13,8 @@ export const MAX_RESPONSE_HEAD = 64 * 1024;
 
 export interface ResponseEvents {
   onHead(status: number, headers: Record<string, string | string[]>): void;
-  onBody(chunk: Buffer): void;
+  /** `final`: the chunk completes a body whose length was announced (the response completes right after). */
+  onBody(chunk: Buffer, final: boolean): void;
   /** The response is complete; `reusable` tells whether the connection may carry another request. */
   onComplete(reusable: boolean): void;
 }
@@ -73,9 +74,9 @@ export class ResponseParser {
         }
         case State.Fixed: {
           const n = Math.min(this.#remaining, data.length - offset);
-          this.#events.onBody(data.subarray(offset, offset + n));
-          offset += n;
           this.#remaining -= n;
+          this.#events.onBody(data.subarray(offset, offset + n), this.#remaining === 0);
+          offset += n;
           if (this.#remaining === 0) this.#finish();
           break;
         }
@@ -96,14 +97,14 @@ export class ResponseParser {
         }
         case State.ChunkData: {
           const n = Math.min(this.#remaining, data.length - offset);
-          this.#events.onBody(data.subarray(offset, offset + n));
+          this.#events.onBody(data.subarray(offset, offset + n), false);
           offset += n;
           this.#remaining -= n;
           if (this.#remaining === 0) this.#state = State.ChunkDataEnd;
           break;
         }
         case State.UntilClose:
-          this.#events.onBody(offset === 0 ? data : data.subarray(offset));
+          this.#events.onBody(offset === 0 ? data : data.subarray(offset), false);
           return null;
         case State.Done:
           return data.subarray(offset);

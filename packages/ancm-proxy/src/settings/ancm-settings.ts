@@ -5,7 +5,9 @@
  *
  * @module
  */
+import type { ForwardingPipelineSettings } from "./forwarding-pipeline.js";
 
+/** `hostingModel`: the app in the front's own process, or in processes of its own behind it. */
 export type HostingModel = "inprocess" | "outofprocess";
 
 /** ANCM's debug log levels, most to least severe; each includes the ones before it. */
@@ -56,6 +58,8 @@ export interface AncmSettings {
   readonly stdoutLogFile: string;
   readonly disableStartUpErrorPage: boolean;
   readonly debugLog: DebugLogSettings;
+  /** x-ancm's own `handlerSettings` `forwardingPipelineDepth` / `forwardingPipelinePatience` (out-of-process only). */
+  readonly forwardingPipeline: ForwardingPipelineSettings;
   /** Every `handlerSetting` as given (names as written). */
   readonly handlerSettings: Readonly<Record<string, string>>;
   /**

@@ -13,6 +13,7 @@ export {
 export { splitArguments } from "./arguments.js";
 export { DEBUG_ENV, DEBUG_FILE_ENV, type DebugLevelWords, parseDebugLevel } from "./debug-log.js";
 export { AncmSettingsError } from "./errors.js";
+export { FORWARDING_PIPELINE_DEFAULTS, type ForwardingPipelineSettings } from "./forwarding-pipeline.js";
 export { parseAncmJson } from "./json-settings.js";
 export { ANCM_JSON_FILE, loadAncmSettings, WEB_CONFIG_FILE } from "./load-settings.js";
 export { expandEnvironmentVariables } from "./paths.js";

@@ -8,6 +8,7 @@ import { ANCM_DEFAULTS, type AncmSettings, type HostingModel } from "./ancm-sett
 import { splitArguments } from "./arguments.js";
 import { resolveDebugLog } from "./debug-log.js";
 import { attributeError, quote } from "./errors.js";
+import { resolveForwardingPipeline } from "./forwarding-pipeline.js";
 import { expandEnvironmentVariables, resolveProcessPath, resolveSitePath } from "./paths.js";
 import { canonicalAttribute, type KnownAttribute, type RawAncmSettings, type RawNameValue } from "./raw-settings.js";
 import { parseRequestTimeout } from "./time-span.js";
@@ -36,6 +37,7 @@ const INTEGER_RANGES = {
  * - `forwardWindowsAuthToken` is validated and ignored (a warning when `true`);
  *   unknown attributes are ignored with a warning.
  * - The debug log: see {@link resolveDebugLog}.
+ * - x-ancm's `forwardingPipelineDepth` / `forwardingPipelinePatience`: see {@link resolveForwardingPipeline}.
  *
  * @param siteRoot the site root (made absolute)
  * @param source the file the settings came from, kept in `source` and used in messages
@@ -108,6 +110,8 @@ export function resolveAncmSettings(
     warnings,
   );
 
+  const forwardingPipeline = resolveForwardingPipeline((name) => findSetting(raw.handlerSettings, name), source);
+
   return {
     siteRoot: root,
     source,
@@ -125,6 +129,7 @@ export function resolveAncmSettings(
     stdoutLogFile,
     disableStartUpErrorPage,
     debugLog,
+    forwardingPipeline,
     handlerSettings,
     warnings,
   };

@@ -73,6 +73,7 @@ export async function until(ms: number, check: () => boolean | Promise<boolean>,
 export interface SiteSettings {
   readonly attributes: Readonly<Record<string, string>>;
   readonly environmentVariables?: Readonly<Record<string, string>>;
+  readonly handlerSettings?: Readonly<Record<string, string>>;
 }
 
 /** The fixture app out-of-process (`node app.mjs`), its log kept to warnings. */
@@ -95,6 +96,9 @@ export function webConfigXml(settings: SiteSettings): string {
   const variables = Object.entries(settings.environmentVariables ?? {})
     .map(([name, value]) => `          <environmentVariable name="${xmlAttribute(name)}" value="${xmlAttribute(value)}" />`)
     .join("\n");
+  const handlerSettings = Object.entries(settings.handlerSettings ?? {})
+    .map(([name, value]) => `\n          <handlerSetting name="${xmlAttribute(name)}" value="${xmlAttribute(value)}" />`)
+    .join("");
   return `<?xml version="1.0" encoding="utf-8"?>
 <configuration>
   <location path="." inheritInChildApplications="false">
@@ -105,7 +109,7 @@ export function webConfigXml(settings: SiteSettings): string {
       <aspNetCore ${attributes}>
         <environmentVariables>
 ${variables}
-        </environmentVariables>
+        </environmentVariables>${handlerSettings === "" ? "" : `\n        <handlerSettings>${handlerSettings}\n        </handlerSettings>`}
       </aspNetCore>
     </system.webServer>
   </location>
@@ -123,7 +127,8 @@ function jsonValue(value: string): string | number | boolean {
 /** The same settings as `ancm.json` (numbers and booleans as JSON numbers and booleans). */
 export function ancmJsonText(settings: SiteSettings): string {
   const attributes = Object.fromEntries(Object.entries(settings.attributes).map(([name, value]) => [name, jsonValue(value)]));
-  return `${JSON.stringify({ ...attributes, environmentVariables: settings.environmentVariables ?? {} }, null, 2)}\n`;
+  const handlerSettings = settings.handlerSettings === undefined ? {} : { handlerSettings: settings.handlerSettings };
+  return `${JSON.stringify({ ...attributes, environmentVariables: settings.environmentVariables ?? {}, ...handlerSettings }, null, 2)}\n`;
 }
 
 export interface SiteOptions {

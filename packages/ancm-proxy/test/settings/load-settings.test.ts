@@ -99,6 +99,7 @@ function expected(root: string, source: string): AncmSettings {
     stdoutLogFile: path.join(root, "logs", "stdout"),
     disableStartUpErrorPage: true,
     debugLog: { level: "trace", toFile: true, toConsole: false, file: path.join(root, "logs", "aspnetcore-debug.log") },
+    forwardingPipeline: { depth: 16, patienceMs: 100 },
     handlerSettings: { debugFile: ".\\logs\\aspnetcore-debug.log", debugLevel: "FILE,TRACE" },
     warnings: ["aspNetCore/@shadowCopy: unknown attribute; ignored"],
   };

@@ -65,6 +65,7 @@ describe("resolveAncmSettings: defaults", () => {
       stdoutLogFile: `${ROOT}/aspnetcore-stdout`,
       disableStartUpErrorPage: false,
       debugLog: { level: null, toFile: false, toConsole: false, file: `${ROOT}/aspnetcore-debug.log` },
+      forwardingPipeline: { depth: 16, patienceMs: 100 },
       handlerSettings: {},
       warnings: [],
     } satisfies AncmSettings);
@@ -364,6 +365,35 @@ describe("resolveAncmSettings: environmentVariables and handlerSettings", () => 
         ],
       }).attribute,
     ).toBe("handlerSettings/handlerSetting[@name=DebugLevel]");
+  });
+});
+
+describe("resolveAncmSettings: x-ancm's forwarding pipeline handlerSettings", () => {
+  const hs = (depth?: string, patience?: string): RawNameValue[] => [
+    ...(depth === undefined ? [] : [{ name: "forwardingPipelineDepth", value: depth }]),
+    ...(patience === undefined ? [] : [{ name: "forwardingPipelinePatience", value: patience }]),
+  ];
+
+  it("defaults to 16 requests per connection and 100 ms of patience", () => {
+    expect(resolve(node).forwardingPipeline).toEqual({ depth: 16, patienceMs: 100 });
+  });
+
+  it("reads both, any case, surrounding spaces allowed", () => {
+    expect(resolve(node, { handlerSettings: hs(" 1 ", "250") }).forwardingPipeline).toEqual({ depth: 1, patienceMs: 250 });
+    expect(resolve(node, { handlerSettings: [{ name: "FORWARDINGPIPELINEDEPTH", value: "64" }] }).forwardingPipeline.depth).toBe(64);
+  });
+
+  it.each([
+    ["forwardingPipelineDepth", hs("0"), "'0' is out of range (1 to 64)"],
+    ["forwardingPipelineDepth", hs("65"), "'65' is out of range (1 to 64)"],
+    ["forwardingPipelineDepth", hs("4.5"), "'4.5' is not a whole number (1 to 64)"],
+    ["forwardingPipelinePatience", hs(undefined, "0"), "'0' is out of range (1 to 60000 milliseconds)"],
+    ["forwardingPipelinePatience", hs(undefined, "-5"), "'-5' is not a whole number (1 to 60000 milliseconds)"],
+    ["forwardingPipelinePatience", hs(undefined, ""), "'' is not a whole number (1 to 60000 milliseconds)"],
+  ])("rejects %s %j naming the handlerSetting", (name, handlerSettings, detail) => {
+    const error = resolveError(node, { handlerSettings });
+    expect(error.attribute).toBe(`handlerSettings/handlerSetting[@name=${name}]`);
+    expect(error.message).toBe(`web.config: aspNetCore/handlerSettings/handlerSetting[@name=${name}]: ${detail}`);
   });
 });
 
