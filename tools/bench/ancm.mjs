@@ -20,6 +20,8 @@
 //
 //   node ancm.mjs [--runs 3] [--duration 5] [--connections 50]
 //                 [--setups direct,out-of-process,in-process,nginx]
+//                 [--pipeline-depth N]   x-ancm's forwardingPipelineDepth handlerSetting (default: x-ancm's, 16;
+//                                        1 forwards one request per connection at a time, as IIS's module does)
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -64,21 +66,23 @@ const useWrk = has("wrk");
 const hasNginx = has("nginx");
 
 function parseArgs(argv) {
-  const o = { runs: 3, duration: 5, connections: 50, setups: [...SETUPS] };
+  const o = { runs: 3, duration: 5, connections: 50, setups: [...SETUPS], pipelineDepth: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--runs") o.runs = Number(argv[++i]);
     else if (a === "--duration") o.duration = Number(argv[++i]);
     else if (a === "--connections") o.connections = Number(argv[++i]);
     else if (a === "--setups") o.setups = argv[++i].split(",").map((s) => s.trim());
+    else if (a === "--pipeline-depth") o.pipelineDepth = Number(argv[++i]);
     else if (a === "--help" || a === "-h") {
-      process.stdout.write("node ancm.mjs [--runs 3] [--duration 5] [--connections 50] [--setups direct,out-of-process,in-process,nginx]\n");
+      process.stdout.write("node ancm.mjs [--runs 3] [--duration 5] [--connections 50] [--setups direct,out-of-process,in-process,nginx] [--pipeline-depth N]\n");
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
   for (const s of o.setups) if (!SETUPS.includes(s)) throw new Error(`unknown setup '${s}' (one of ${SETUPS.join(", ")})`);
   if (!o.setups.includes("direct")) o.setups.unshift("direct"); // the ratios need it
   if (!(o.runs >= 1) || !(o.duration >= 1) || !(o.connections >= 1)) throw new Error("--runs, --duration and --connections must be >= 1");
+  if (o.pipelineDepth !== null && !(Number.isInteger(o.pipelineDepth) && o.pipelineDepth >= 1 && o.pipelineDepth <= 64)) throw new Error("--pipeline-depth must be 1 to 64");
   return o;
 }
 
@@ -466,7 +470,14 @@ function writeSite(hostingModel) {
       <aspNetCore processPath="${xmlAttr(processPath)}" arguments="${xmlAttr(args)}" hostingModel="${hostingModel}" stdoutLogEnabled="false">
         <environmentVariables>
           <environmentVariable name="Logging__LogLevel__Default" value="Warning" />
-        </environmentVariables>
+        </environmentVariables>${
+          opts.pipelineDepth === null
+            ? ""
+            : `
+        <handlerSettings>
+          <handlerSetting name="forwardingPipelineDepth" value="${opts.pipelineDepth}" />
+        </handlerSettings>`
+        }
       </aspNetCore>
     </system.webServer>
   </location>
@@ -682,7 +693,7 @@ function report(results) {
     "",
     `${results.date}, Node ${results.node}, ${results.loadGenerator} -c${opts.connections}${results.pinned ? " (server side on core 0, load on core 1)" : " (not pinned)"}, ${opts.duration} s x ${opts.runs} runs (median), same "Hello, World!" app (tools/bench/servers/ancm-app.mjs)`,
     "",
-    `x-ancm: ${results.front.cli.replace(resolve(here, "../..") + "/", "")} sha256 ${results.front.sha256 ?? "?"}, built ${results.front.builtAt ?? "?"}, commit ${results.front.commit ?? "?"}${results.front.srcUncommitted ? " + uncommitted src changes" : ""}${results.front.srcNewerThanBuild ? " (WARNING: src is newer than this build)" : ""}${results.nginx ? `; nginx ${results.nginx}` : ""}`,
+    `x-ancm: ${results.front.cli.replace(resolve(here, "../..") + "/", "")} sha256 ${results.front.sha256 ?? "?"}, built ${results.front.builtAt ?? "?"}, commit ${results.front.commit ?? "?"}${results.front.srcUncommitted ? " + uncommitted src changes" : ""}${results.front.srcNewerThanBuild ? " (WARNING: src is newer than this build)" : ""}${results.nginx ? `; nginx ${results.nginx}` : ""}; forwardingPipelineDepth ${opts.pipelineDepth ?? "16 (x-ancm's default)"}`,
     "",
     "| setup | on core 0 | requests/s | p99 ms | vs direct | first request ms | stop ms |",
     "|---|---|---:|---:|---:|---:|---:|",
