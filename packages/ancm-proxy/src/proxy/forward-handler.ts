@@ -7,7 +7,7 @@
  * @module
  */
 import type { HttpContext } from "@x/abstractions";
-import { copyResponseHeaders } from "./forward-headers.js";
+import { copyResponseHeaderList } from "./forward-headers.js";
 import type { LoopbackController, LoopbackHandler } from "./loopback-exchange.js";
 
 /** How a forward ended: delivered (or the client went away), or failed before the client's response started. */
@@ -56,13 +56,13 @@ export class ForwardHandler implements LoopbackHandler {
     if (this.#onClientAborted !== null) this.#context.requestAborted.removeEventListener("abort", this.#onClientAborted);
   }
 
-  onResponseStart(_controller: LoopbackController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(_controller: LoopbackController, statusCode: number, headers: readonly string[]): void {
     // 1xx interim responses (100 Continue) are the front's own business with the client.
     if (statusCode < 200) return;
     this.#started = true;
     const { response } = this.#context;
     response.statusCode = statusCode;
-    copyResponseHeaders(headers, response.headers);
+    copyResponseHeaderList(headers, response.headers);
   }
 
   onResponseData(controller: LoopbackController, chunk: Buffer, final = false): void {

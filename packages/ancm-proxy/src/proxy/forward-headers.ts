@@ -79,9 +79,19 @@ export function requestHeadersForApp(context: HttpContext, token: string): strin
   return out;
 }
 
-/** Copies the app's response headers onto the client's response, leaving out hop-by-hop fields. */
+/** The names a response's `Connection` fields list (hop-by-hop too, RFC 9110 §7.6.1); null without any. */
+function listedNames(values: string | readonly string[] | undefined): Set<string> | null {
+  if (values === undefined) return null;
+  const names = new Set<string>();
+  for (const value of typeof values === "string" ? [values] : values) {
+    for (const part of value.split(",")) names.add(part.trim().toLowerCase());
+  }
+  return names;
+}
+
+/** Copies the app's response headers (undici's record form) onto the client's response, leaving out hop-by-hop fields. */
 export function copyResponseHeaders(from: Record<string, string | string[] | undefined>, to: HeaderMap, keepUpgrade = false): void {
-  const listed = typeof from.connection === "string" ? new Set(from.connection.split(",").map((n) => n.trim().toLowerCase())) : null;
+  const listed = listedNames(from.connection);
   for (const [name, value] of Object.entries(from)) {
     if (value === undefined) continue;
     const lower = name.toLowerCase();
@@ -91,6 +101,18 @@ export function copyResponseHeaders(from: Record<string, string | string[] | und
     }
     if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
     to.append(lower, value);
+  }
+}
+
+/** Copies the app's response headers (a flat list, names lower-case) onto the client's response, leaving out hop-by-hop fields. */
+export function copyResponseHeaderList(from: readonly string[], to: HeaderMap): void {
+  let connection: string[] | undefined;
+  for (let i = 0; i < from.length; i += 2) if (from[i] === "connection") (connection ??= []).push(from[i + 1]!);
+  const listed = listedNames(connection);
+  for (let i = 0; i < from.length; i += 2) {
+    const name = from[i]!;
+    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    to.append(name, from[i + 1]!);
   }
 }
 

@@ -13,7 +13,7 @@
  */
 import { connect, type Socket } from "node:net";
 import type { Exchange, ExchangeCarrier } from "./loopback-exchange.js";
-import { type ResponseEvents, ResponseParseError, ResponseParser } from "./response-parser.js";
+import { type HeaderList, type ResponseEvents, ResponseParseError, ResponseParser } from "./response-parser.js";
 
 const NO_TRAILERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
@@ -139,7 +139,7 @@ export class LoopbackConnection implements ResponseEvents, ExchangeCarrier {
   // ResponseEvents: the parser reports the response of the first exchange. A handler may have
   // failed the connection from inside an earlier event of the same read: then the queue is empty.
 
-  onHead(status: number, headers: Record<string, string | string[]>): void {
+  onHead(status: number, headers: HeaderList): void {
     const exchange = this.#queue[0];
     if (exchange === undefined) return;
     exchange.responseStarted = true;

@@ -30,7 +30,8 @@ export interface LoopbackController {
 
 export interface LoopbackHandler {
   onRequestStart?(controller: LoopbackController, context: unknown): void;
-  onResponseStart?(controller: LoopbackController, statusCode: number, headers: Record<string, string | string[]>): void;
+  /** `headers`: flat `[name, value, ...]`, names lower-case, in the order the app sent them. */
+  onResponseStart?(controller: LoopbackController, statusCode: number, headers: readonly string[]): void;
   /** `final`: this chunk completes the body (its length was announced); the end follows at once. */
   onResponseData?(controller: LoopbackController, chunk: Buffer, final: boolean): void;
   onResponseEnd?(controller: LoopbackController, trailers: Record<string, string>): void;

@@ -11,8 +11,25 @@
 /** The largest response head accepted from the app (Kestrel's request limit, applied the other way). */
 export const MAX_RESPONSE_HEAD = 64 * 1024;
 
+/** Response header fields as a flat `[name, value, ...]` list: names lower-case, repeated fields kept apart, in order. */
+export type HeaderList = readonly string[];
+
+/** Record form of a {@link HeaderList} (repeated fields as arrays), for code that wants lookups. */
+export function headerRecord(list: HeaderList): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i]!;
+    const value = list[i + 1]!;
+    const existing = out[name];
+    if (existing === undefined) out[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else out[name] = [existing, value];
+  }
+  return out;
+}
+
 export interface ResponseEvents {
-  onHead(status: number, headers: Record<string, string | string[]>): void;
+  onHead(status: number, headers: HeaderList): void;
   /** `final`: the chunk completes a body whose length was announced (the response completes right after). */
   onBody(chunk: Buffer, final: boolean): void;
   /** The response is complete; `reusable` tells whether the connection may carry another request. */
@@ -148,26 +165,39 @@ export class ResponseParser {
   }
 
   #onHead(head: string): void {
-    const lines = head.split("\r\n");
-    const statusLine = lines[0]!;
-    const match = /^HTTP\/1\.([01]) (\d{3})(?: .*)?$/.exec(statusLine);
-    if (match === null) throw new ResponseParseError(`bad status line: ${statusLine.slice(0, 100)}`);
-    const http10 = match[1] === "0";
-    const status = Number(match[2]);
-    const headers: Record<string, string | string[]> = {};
+    // The status line, RFC 9112 §4: HTTP/1.x, a space, three digits, then a space and a reason or nothing.
+    const lineEnd = head.indexOf("\r\n");
+    const statusEnd = lineEnd === -1 ? head.length : lineEnd;
+    const minor = head.charCodeAt(7);
+    if (
+      statusEnd < 12 ||
+      !head.startsWith("HTTP/1.") ||
+      (minor !== 0x30 && minor !== 0x31) ||
+      head.charCodeAt(8) !== 0x20 ||
+      (statusEnd > 12 && head.charCodeAt(12) !== 0x20) ||
+      !isDigit(head.charCodeAt(9)) ||
+      !isDigit(head.charCodeAt(10)) ||
+      !isDigit(head.charCodeAt(11)) ||
+      head.lastIndexOf("\n", statusEnd - 1) !== -1
+    ) {
+      throw new ResponseParseError(`bad status line: ${head.slice(0, Math.min(statusEnd, 100))}`);
+    }
+    const http10 = minor === 0x30;
+    const status = (head.charCodeAt(9) - 0x30) * 100 + (head.charCodeAt(10) - 0x30) * 10 + (head.charCodeAt(11) - 0x30);
+    const headers: string[] = [];
     let contentLength = -1;
     let chunked = false;
     let connection = "";
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(":");
-      if (colon <= 0) throw new ResponseParseError("bad header line");
-      const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      const existing = headers[name];
-      if (existing === undefined) headers[name] = value;
-      else if (Array.isArray(existing)) existing.push(value);
-      else headers[name] = [existing, value];
+    let pos = statusEnd + 2;
+    while (pos < head.length) {
+      let end = head.indexOf("\r\n", pos);
+      if (end === -1) end = head.length;
+      const colon = head.indexOf(":", pos);
+      if (colon <= pos || colon >= end) throw new ResponseParseError("bad header line");
+      const name = head.slice(pos, colon).trim().toLowerCase();
+      const value = head.slice(colon + 1, end).trim();
+      pos = end + 2;
+      headers.push(name, value);
       if (name === "content-length") {
         if (!/^\d+$/.test(value) || (contentLength !== -1 && contentLength !== Number(value))) throw new ResponseParseError("bad content-length");
         contentLength = Number(value);
@@ -230,4 +260,8 @@ export class ResponseParser {
     this.#state = State.Done;
     this.#events.onComplete(this.#keepAlive);
   }
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
 }

@@ -1,6 +1,7 @@
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { type LoopbackController, LoopbackPool, LoopbackTimeoutError, type PipelineOptions } from "../../src/proxy/loopback-pool.js";
+import { headerRecord } from "../../src/proxy/response-parser.js";
 
 // ---------------------------------------------------------------------------
 // The "app": a hand-written HTTP/1.1 responder on 127.0.0.1 that records what
@@ -332,7 +333,7 @@ function call(pool: LoopbackPool, method: string, path: string, options: CallOpt
         if (terminals > 0) violations.push(`${label}: onResponseStart after the end`);
         if (outcome.status !== null) violations.push(`${label}: a second onResponseStart`);
         outcome.status = status;
-        outcome.headers = responseHeaders;
+        outcome.headers = headerRecord(responseHeaders);
       },
       onResponseData(c, chunk, final) {
         if (terminals > 0) violations.push(`${label}: onResponseData after the end`);

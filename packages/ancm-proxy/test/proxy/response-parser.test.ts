@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_RESPONSE_HEAD, ResponseParseError, ResponseParser } from "../../src/proxy/response-parser.js";
+import { headerRecord, MAX_RESPONSE_HEAD, ResponseParseError, ResponseParser } from "../../src/proxy/response-parser.js";
 
 interface Parsed {
   status: number | null;
@@ -16,7 +16,7 @@ function parse(raw: string, options: { head?: boolean; split?: number; close?: b
     {
       onHead: (status, headers) => {
         out.status = status;
-        out.headers = headers;
+        out.headers = headerRecord(headers);
       },
       onBody: (chunk) => {
         out.body += chunk.toString("latin1");
@@ -75,13 +75,28 @@ describe("ResponseParser", () => {
     expect(parse("HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 0\r\n\r\n").complete).toBe(true);
   });
 
+  it("reads a status line without a reason phrase, and reports the fields in order, names lower-case, repeats apart", () => {
+    const heads: string[][] = [];
+    const parser = new ResponseParser({ onHead: (_status, headers) => heads.push([...headers]), onBody: () => {}, onComplete: () => {} }, false);
+    parser.push(Buffer.from("HTTP/1.1 204\r\nX-A: 1\r\nSet-Cookie: a=1\r\nset-cookie:  b=2 \r\n\r\n", "latin1"));
+    expect(heads).toEqual([["x-a", "1", "set-cookie", "a=1", "set-cookie", "b=2"]]);
+  });
+
   it("returns bytes after a complete response", () => {
     expect(parse("HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\nxEXTRA").extra).toBe("EXTRA");
   });
 
   it.each([
     ["a bad status line", "HTTP/2 200 OK\r\n\r\n"],
+    ["HTTP/1.2", "HTTP/1.2 200 OK\r\n\r\n"],
+    ["a two-digit status", "HTTP/1.1 20 OK\r\n\r\n"],
+    ["a four-digit status", "HTTP/1.1 2000 OK\r\n\r\n"],
+    ["a status that is not digits", "HTTP/1.1 2x0 OK\r\n\r\n"],
+    ["a status glued to its reason", "HTTP/1.1 200OK\r\n\r\n"],
+    ["two spaces after the version", "HTTP/1.1  200 OK\r\n\r\n"],
+    ["a bare LF in the status line", "HTTP/1.1 200 O\nK\r\n\r\n"],
     ["a header line without a colon", "HTTP/1.1 200 OK\r\nbad header\r\n\r\n"],
+    ["a header line with an empty name", "HTTP/1.1 200 OK\r\n: value\r\n\r\n"],
     ["differing Content-Lengths", "HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\nx"],
     ["a Content-Length that is not a number", "HTTP/1.1 200 OK\r\ncontent-length: -1\r\n\r\n"],
     ["a transfer coding other than chunked", "HTTP/1.1 200 OK\r\ntransfer-encoding: gzip\r\n\r\n"],
