@@ -13,7 +13,8 @@
 // Load: wrk -t1 -c50 pinned to core 1 (else autocannon in this process). Every setup is started
 // afresh for each run, warmed up (the first request starts the app behind x-ancm, then 1 s of
 // load), measured, and stopped; medians of the runs. Prints requests/s, p99 and the ratios to
-// direct, the CPU time each process spent per request (from /proc: it holds when the load
+// direct (of the medians, and the median of each run's ratio to that run's direct figure), the
+// CPU time each process spent per request (from /proc: it holds when the load
 // generator, not the server side, is the limit), what else ran on core 0 meanwhile, and which
 // x-ancm build was measured; writes results/ancm.{json,md}. Every process started runs in a
 // process group of its own; all of them are gone when this script ends, on errors and Ctrl+C too.
@@ -671,6 +672,14 @@ async function main() {
   }
   const direct = results.setups.direct.rps;
   for (const name of setups) if (name !== "direct") results.ratios[name] = results.setups[name].rps / direct;
+  // Each run's ratio to the direct figure of the same run: this machine's speed drifts over minutes, and a
+  // pair measured within seconds of each other shares the drift that the medians across runs do not.
+  results.pairedRatios = {};
+  for (const name of setups) {
+    if (name === "direct") continue;
+    const perRun = runs[name].map((x, i) => (x.rps && runs.direct[i]?.rps ? x.rps / runs.direct[i].rps : null)).filter((v) => v !== null);
+    results.pairedRatios[name] = { median: median(perRun), min: Math.min(...perRun), max: Math.max(...perRun), runs: perRun };
+  }
   // Every group is gone (checked again after the last stop).
   results.leftoverProcesses = groups.flatMap((g) => killLeftovers(g.pgid).map((m) => `${g.name}: ${m.pid} ${m.comm}`));
   report(results);
@@ -710,7 +719,9 @@ function report(results) {
     const cpu = results.setups[name].cpu.totalPerRequestUs;
     const base = results.setups.direct.cpu.totalPerRequestUs;
     const byCpu = cpu && base ? `; by CPU per request ${(base / cpu).toFixed(2)}` : "";
-    ratioLines.push(`${name} / direct = ${ratio.toFixed(2)}${target}${byCpu}`);
+    const paired = results.pairedRatios[name];
+    const perRun = paired && paired.runs.length > 1 ? `; run by run ${paired.median.toFixed(2)} (${paired.min.toFixed(2)} to ${paired.max.toFixed(2)})` : "";
+    ratioLines.push(`${name} / direct = ${ratio.toFixed(2)}${target}${byCpu}${perRun}`);
   }
   lines.push(...ratioLines.map((l) => `- ${l}`));
   if (!results.setups.nginx && opts.setups.includes("nginx")) lines.push("- nginx: not installed, skipped");
