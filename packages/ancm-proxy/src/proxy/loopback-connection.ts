@@ -88,8 +88,9 @@ export class LoopbackConnection implements ResponseEvents, ExchangeCarrier {
     this.#queue.push(exchange);
     if (this.#queue.length === 1) this.headSince = this.#owner.now();
     if (exchange.pipelinable) {
+      // The first head queued this turn asks for the end-of-turn write; the others join it.
+      if (this.#pendingHeads === "") this.#owner.needsFlush(this);
       this.#pendingHeads += headOf(exchange);
-      this.#owner.needsFlush(this);
       return;
     }
     this.#bodySent = exchange.request.body === null;
