@@ -44,6 +44,9 @@ export type { LogFn, Logger, LoggerFactory, LogLevel } from "./logger.js";
 export { AccessLog } from "./access-log.js";
 export type { AccessLogEntry, AccessLogSink } from "./access-log.js";
 export { createResourceCounter, unlimitedCounter } from "./service-context.js";
+export { createServiceContext } from "./create-service-context.js";
+export type { OwnedServiceContext, ServiceContextOptions } from "./create-service-context.js";
+export { DateHeaderValue, HEARTBEAT_INTERVAL_MS, HeartbeatTimer } from "./heartbeat-timer.js";
 export type { DateHeaderSource, Heartbeat, HeartbeatHandler, ResourceCounter, ServiceContext } from "./service-context.js";
 export { reasonPhrase } from "./status-codes.js";
 export {

@@ -5,33 +5,24 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { OwnedServiceContext } from "@x/abstractions";
 import type { SocketListener as Listener } from "@x/transport-sockets";
 import { Client } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-const EXAMPLE = `import {
-  createResourceCounter, formatEndPoint, freezeLimits, type HeartbeatHandler, ipEndPoint,
-  nullLoggerFactory, ServerLimits, type ServiceContext, systemClock,
-} from "@x/abstractions";
+const EXAMPLE = `import { createServiceContext, formatEndPoint, ipEndPoint } from "@x/abstractions";
 import { processHttp1Connection } from "@x/http1";
 import { SocketTransportFactory } from "@x/transport-sockets";
 
-const handlers = new Set<HeartbeatHandler>();
-const service: ServiceContext = {
-  limits: freezeLimits(new ServerLimits()),
-  loggerFactory: nullLoggerFactory,
-  clock: systemClock,
-  dateHeader: { value: new Date().toUTCString() },
-  heartbeat: { get now() { return Date.now(); }, add: (h) => handlers.add(h), remove: (h) => handlers.delete(h) },
-  addServerHeader: true,
-  upgradedConnections: createResourceCounter(null),
-};
-setInterval(() => handlers.forEach((h) => h.onHeartbeat(Date.now())), 1000).unref();
+// Kestrel's limits, the Date header, and the one heartbeat that drives every connection timeout.
+const service = createServiceContext();
 
 const listener = await new SocketTransportFactory().bind(ipEndPoint("127.0.0.1", 0), (connection) => {
   void processHttp1Connection(connection, service, (ctx) => ctx.response.end("Hello"));
 });
 console.log(\`listening on http://\${formatEndPoint(listener.endPoint)}\`);
+
+// To stop: await listener.unbind(); service.close();
 `;
 
 /** The README's example: the ```ts block right after the `<!-- readme-example -->` marker. */
@@ -71,7 +62,7 @@ describe("README example", () => {
   it("listens on the OS-chosen port and answers Hello over HTTP/1.1", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
     const code = substitute(EXAMPLE, 'from "@x/http1"', `from ${JSON.stringify(fileURLToPath(new URL("../src/index.ts", import.meta.url)))}`);
-    const { listener } = (await runModule(`${code}\nexport { listener };\n`)) as { listener: Listener };
+    const { listener, service } = (await runModule(`${code}\nexport { listener, service };\n`)) as { listener: Listener; service: OwnedServiceContext };
     let client: Client | undefined;
     try {
       expect(listener.endPoint.kind).toBe("ip");
@@ -81,10 +72,15 @@ describe("README example", () => {
       const response = await client.request({ method: "GET", path: "/" });
       expect(response.statusCode).toBe(200);
       expect(response.headers["server"]).toBe("X");
+      // IMF-fixdate (RFC 9110 §5.6.7), within a couple of seconds of now.
+      const date = String(response.headers["date"]);
+      expect(date).toMatch(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+      expect(Math.abs(Date.parse(date) - Date.now())).toBeLessThan(3_000);
       expect(await response.body.text()).toBe("Hello");
     } finally {
       await client?.close();
       await listener.unbind();
+      service.close();
     }
   });
 });

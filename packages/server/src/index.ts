@@ -12,7 +12,8 @@ export type { BindingAddress, BindingHost } from "./binding-address.js";
 export { createConnectionLoggingMiddleware, hexDump } from "./connection-logging.js";
 export { EndpointConfigurationLoader } from "./endpoint-configuration.js";
 export type { ConfigureEndpoint, EndpointConfiguration } from "./endpoint-configuration.js";
-export { DateHeaderValue, Heartbeat, HEARTBEAT_INTERVAL_MS } from "./heartbeat.js";
+// The heartbeat lives in @x/abstractions (hand-composed servers need one too); @x/server keeps its names.
+export { DateHeaderValue, HEARTBEAT_INTERVAL_MS, HeartbeatTimer as Heartbeat } from "@x/abstractions";
 export { alpnProtocolsFor, HTTP2_AVAILABLE, HttpProtocols, parseHttpProtocols } from "./http-protocols.js";
 export { ListenOptions } from "./listen-options.js";
 export type { ConfigureHttpsOptions, ConnectionMiddlewareContext, HttpsCertificateFiles } from "./listen-options.js";

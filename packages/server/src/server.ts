@@ -12,6 +12,7 @@ import {
   type ConnectionContext,
   type ConnectionDelegate,
   FeatureCollection,
+  HeartbeatTimer,
   freezeLimits,
   type LoggerFactory,
   nullLoggerFactory,
@@ -29,7 +30,6 @@ import { processHttp2Connection } from "@x/http2";
 import { SocketTransportFactory } from "@x/transport-sockets";
 import { bindAll, type BindEndPoint, type BoundEndpoint, resolveListenOptions } from "./address-binder.js";
 import { ConnectionManager } from "./connection-manager.js";
-import { Heartbeat } from "./heartbeat.js";
 import type { ListenOptions } from "./listen-options.js";
 import { createProtocolSelector } from "./protocol-selection.js";
 import { ServerOptions } from "./server-options.js";
@@ -69,7 +69,7 @@ export class Server {
   /** Server features (`ServerAddresses`). */
   readonly features = new FeatureCollection();
   /** The heartbeat that drives the `Date` header and connection timeouts. */
-  readonly heartbeat: Heartbeat;
+  readonly heartbeat: HeartbeatTimer;
   readonly #serverAddresses: ServerAddresses = { addresses: [], preferHostingUrls: false };
   readonly #loggerFactory: LoggerFactory;
   readonly #clock: Clock;
@@ -96,7 +96,7 @@ export class Server {
     this.#loggerFactory = deps.loggerFactory ?? nullLoggerFactory;
     this.#clock = deps.clock ?? systemClock;
     this.#startTimer = deps.startHeartbeatTimer ?? true;
-    this.heartbeat = new Heartbeat(this.#clock, this.#loggerFactory.createLogger("X.Server.Heartbeat"));
+    this.heartbeat = new HeartbeatTimer(this.#clock, this.#loggerFactory.createLogger("X.Server.Heartbeat"));
     const transport = new SocketTransportFactory({ logger: this.#loggerFactory.createLogger("X.Transport.Sockets") });
     this.#bind = (endPoint, lo) => transport.bind(endPoint, this.#onConnectionFor(lo));
     this.features.set(ServerAddressesFeature, this.#serverAddresses);

@@ -272,13 +272,18 @@ describe("the release, through a local registry", () => {
       readFileSync(join(FIXTURES, "bare-server.mjs"), "utf8")
         .replace(/^import \{([^}]+)\} from "([^"]+)";$/gm, 'const {$1} = require("$2");')
         .replace("const listener = await", "(async () => { const listener = await")
-        .replace('process.on("SIGTERM", () => void listener.unbind().then(() => process.exit(0)));', 'process.on("SIGTERM", () => void listener.unbind().then(() => process.exit(0))); })();'),
+        .replace(
+          'process.on("SIGTERM", () => void listener.unbind().then(() => { service.close(); process.exit(0); }));',
+          'process.on("SIGTERM", () => void listener.unbind().then(() => { service.close(); process.exit(0); })); })();',
+        ),
     );
     for (const file of ["server.mjs", "server.cjs"]) {
       const { child, matches } = await start(file, dir, /listening (\d+)/, 1);
       const res = await request(`http://127.0.0.1:${matches[0]}/bare/path`);
       expect(res.statusCode, file).toBe(200);
       expect(await res.body.text()).toBe("bare GET /bare/path");
+      // createServiceContext's heartbeat keeps the Date header current.
+      expect(Math.abs(Date.parse(String(res.headers.date)) - Date.now()), file).toBeLessThan(3_000);
       expect(await stop(child), file).toBe(0);
     }
   });

@@ -2,10 +2,14 @@
  * The server's one timer (Kestrel's `Heartbeat`). Once a second it refreshes
  * the cached Date header and calls every registered connection, which checks
  * its own deadline. No connection or request owns a timer of its own.
+ * `@x/server` runs one per server (exported there as `Heartbeat`); a server
+ * composed by hand gets one from `createServiceContext`.
  *
  * @module
  */
-import type { Clock, DateHeaderSource, Heartbeat as HeartbeatContract, HeartbeatHandler, Logger } from "@x/abstractions";
+import type { Clock } from "./clock.js";
+import type { Logger } from "./logger.js";
+import type { DateHeaderSource, Heartbeat, HeartbeatHandler } from "./service-context.js";
 
 /** Kestrel ticks once a second. */
 export const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -32,7 +36,7 @@ export class DateHeaderValue implements DateHeaderSource {
 }
 
 /** Kestrel's heartbeat: once a second, updates the `Date` header and calls each handler (connection timeouts). */
-export class Heartbeat implements HeartbeatContract {
+export class HeartbeatTimer implements Heartbeat {
   readonly #handlers = new Set<HeartbeatHandler>();
   readonly #clock: Clock;
   readonly #logger: Logger;
