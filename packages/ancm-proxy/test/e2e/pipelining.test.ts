@@ -19,6 +19,8 @@ interface RawResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: string;
+  /** The client's own port: what the app must see as the remote port of this request. */
+  readonly localPort: number;
 }
 
 /** One request on a connection of its own, written raw, the response read until the server's Content-Length. */
@@ -40,8 +42,9 @@ function rawRequest(origin: string, head: string, body = ""): Promise<RawRespons
       }
       const length = head.startsWith("HEAD ") ? 0 : Number(headers["content-length"] ?? "0");
       if (data.length - end - 4 < length) return;
+      const localPort = socket.localPort ?? 0;
       socket.destroy();
-      resolve({ status: Number(lines[0]!.split(" ")[1]), headers, body: data.subarray(end + 4, end + 4 + length).toString("utf8") });
+      resolve({ status: Number(lines[0]!.split(" ")[1]), headers, body: data.subarray(end + 4, end + 4 + length).toString("utf8"), localPort });
     });
     socket.on("error", reject);
   });
@@ -81,6 +84,8 @@ describe("x-ancm pipelining to the app", () => {
         const seen = JSON.parse(response.body) as Echo;
         expect(seen).toMatchObject({ method: "GET", path: `/item/${i}`, query: `?n=${i}` });
         expect(seen.headers["x-item"]).toBe(String(i));
+        // Requests batched on one loopback connection each carry their own client (X-Forwarded-For).
+        expect(seen.remotePort, `request ${i}`).toBe(response.localPort);
         loopbackPorts.add(seen.headers["x-original-for"] ?? "");
       }
     }
