@@ -2,9 +2,7 @@
  * Runs the README's usage example, so README and code cannot drift: the example
  * below must equal the README's block, and it is executed for real.
  */
-import { randomUUID } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readmeBlock, runModule, sourceImport } from "@x/test-support";
 import { describe, expect, it } from "vitest";
 import { FeatureCollection } from "./features.js";
 import { HeaderMap } from "./header-map.js";
@@ -24,31 +22,6 @@ const app = new ApplicationBuilder()
   })
   .build(); // a RequestDelegate for @x/server
 `;
-
-/** The README's example: the ```ts block right after the `<!-- readme-example -->` marker. */
-function readmeExample(): string {
-  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8").replace(/\r\n/g, "\n");
-  const match = /<!-- readme-example -->\n```ts\n([\s\S]*?)```\n/.exec(readme);
-  if (!match) throw new Error("README.md has no ```ts block after <!-- readme-example -->");
-  return match[1]!;
-}
-
-/** Writes `code` next to this test under a unique name, imports it (vitest compiles the TypeScript) and deletes it. */
-async function runModule(code: string): Promise<Record<string, any>> {
-  const file = fileURLToPath(new URL(`./readme-example.tmp-${randomUUID()}.ts`, import.meta.url));
-  writeFileSync(file, code);
-  try {
-    return await import(/* @vite-ignore */ file);
-  } finally {
-    rmSync(file, { force: true });
-  }
-}
-
-/** `code` with `search` replaced, failing loudly when the README no longer contains it. */
-function substitute(code: string, search: string, replacement: string): string {
-  if (!code.includes(search)) throw new Error(`the README example no longer contains ${JSON.stringify(search)}`);
-  return code.replaceAll(search, replacement);
-}
 
 /** Just enough of an HttpContext for the example: response headers, end() and the connection feature. */
 function fakeContext(remoteAddress: string): HttpContext & { ended: string[] } {
@@ -70,12 +43,12 @@ function fakeContext(remoteAddress: string): HttpContext & { ended: string[] } {
 
 describe("README example", () => {
   it("is the README's ```ts block", () => {
-    expect(readmeExample()).toBe(EXAMPLE);
+    expect(readmeBlock(new URL("../README.md", import.meta.url))).toBe(EXAMPLE);
   });
 
   it("builds a pipeline that sets the header, then answers with the remote address", async () => {
-    const code = substitute(EXAMPLE, 'from "@x/abstractions"', `from ${JSON.stringify(fileURLToPath(new URL("./index.ts", import.meta.url)))}`);
-    const { app } = (await runModule(`${code}\nexport { app };\n`)) as { app: RequestDelegate };
+    const code = sourceImport(EXAMPLE, "@x/abstractions", new URL("./index.ts", import.meta.url));
+    const { app } = await runModule<{ app: RequestDelegate }>(`${code}\nexport { app };\n`, import.meta.url);
     const ctx = fakeContext("10.0.0.7");
     await app(ctx);
     expect(ctx.response.headers.get("x-powered-by")).toBe("x");

@@ -6,10 +6,10 @@
  * `createFront` on port 0, and sends a request through the front.
  */
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readmeBlock } from "@x/test-support";
 import { request } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
 import { createFront, type Front } from "../src/index.js";
@@ -24,14 +24,8 @@ const host = Host.createDefaultBuilder(process.argv.slice(2))
 
 export default host; // in-process: the front imports this module and calls host.createApplication()
 // Run as a program (out-of-process, or on its own): start listening.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await host.run();`;
-
-function readmeExample(): string {
-  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
-  const match = /<!-- readme-example -->\r?\n```(?:ts|js)\r?\n([\s\S]*?)\r?\n```/.exec(readme);
-  if (match === null) throw new Error("README.md has no ```js block after <!-- readme-example -->");
-  return match[1]!.replace(/\r\n/g, "\n");
-}
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await host.run();
+`;
 
 const site = fileURLToPath(new URL(`./.readme-site-${randomUUID()}`, import.meta.url));
 let front: Front | undefined;
@@ -42,12 +36,12 @@ afterAll(async () => {
 
 describe("the README example", () => {
   it("is the code this test runs", () => {
-    expect(readmeExample()).toBe(EXAMPLE);
+    expect(readmeBlock(new URL("../README.md", import.meta.url), "js")).toBe(EXAMPLE);
   });
 
   it("serves the app in-process behind the front", async () => {
     await mkdir(site);
-    await writeFile(join(site, "app.mjs"), `${EXAMPLE}\n`);
+    await writeFile(join(site, "app.mjs"), EXAMPLE);
     await writeFile(
       join(site, "web.config"),
       `<configuration><system.webServer>

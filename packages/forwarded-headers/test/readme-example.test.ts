@@ -3,11 +3,8 @@
  * the README's block (marked `<!-- readme-example -->`), then runs it on port 0
  * against `../src/index.js` and sends a request as nginx would forward it.
  */
-import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Server } from "@x/server";
+import { readmeBlock, runModule, sourceImport, substituteOnce } from "@x/test-support";
 import { request } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -27,39 +24,24 @@ const app = new ApplicationBuilder()
 
 const server = new Server();
 server.options.listen("127.0.0.1", 5000);
-await server.start(app.build());`;
+await server.start(app.build());
+`;
 
-function readmeExample(): string {
-  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
-  const match = /<!-- readme-example -->\r?\n```(?:ts|js)\r?\n([\s\S]*?)\r?\n```/.exec(readme);
-  if (match === null) throw new Error("README.md has no ```ts block after <!-- readme-example -->");
-  return match[1]!.replace(/\r\n/g, "\n");
-}
-
-function replaceOnce(code: string, from: string, to: string): string {
-  const at = code.indexOf(from);
-  if (at < 0 || code.indexOf(from, at + 1) >= 0) throw new Error(`expected exactly one ${JSON.stringify(from)} in the example`);
-  return code.slice(0, at) + to + code.slice(at + from.length);
-}
-
-const temp = fileURLToPath(new URL(`./.readme-example-${randomUUID()}.ts`, import.meta.url));
 let server: Server | undefined;
 afterAll(async () => {
   await server?.stop();
-  await rm(temp, { force: true });
 });
 
 describe("the README example", () => {
   it("is the code this test runs", () => {
-    expect(readmeExample()).toBe(EXAMPLE);
+    expect(readmeBlock(new URL("../README.md", import.meta.url))).toBe(EXAMPLE);
   });
 
   it("listens and applies X-Forwarded-For and X-Forwarded-Proto from a loopback proxy", async () => {
-    let code = replaceOnce(EXAMPLE, 'from "@x/forwarded-headers"', 'from "../src/index.js"');
-    code = replaceOnce(code, 'server.options.listen("127.0.0.1", 5000)', 'server.options.listen("127.0.0.1", 0)');
+    let code = sourceImport(EXAMPLE, "@x/forwarded-headers", new URL("../src/index.ts", import.meta.url));
+    code = substituteOnce(code, 'server.options.listen("127.0.0.1", 5000)', 'server.options.listen("127.0.0.1", 0)');
     code += "\nexport { server };\n";
-    await writeFile(temp, code);
-    server = ((await import(pathToFileURL(temp).href)) as { server: Server }).server;
+    server = (await runModule<{ server: Server }>(code, import.meta.url)).server;
     const url = server.addresses[0]!;
 
     const forwarded = await request(`${url}/`, {

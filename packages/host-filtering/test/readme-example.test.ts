@@ -4,11 +4,8 @@
  * on port 0 against `../src/index.js` and sends the requests the README's curl
  * lines show.
  */
-import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Server } from "@x/server";
+import { readmeBlock, runModule, sourceImport, substituteOnce } from "@x/test-support";
 import { request } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -28,46 +25,31 @@ server.options.listen("127.0.0.1", 5000);
 await server.start(app.build());
 
 // Later, when the configuration changes:
-filter.update({ allowedHosts: ["example.org"] });`;
-
-function readmeExample(): string {
-  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
-  const match = /<!-- readme-example -->\r?\n```(?:ts|js)\r?\n([\s\S]*?)\r?\n```/.exec(readme);
-  if (match === null) throw new Error("README.md has no ```ts block after <!-- readme-example -->");
-  return match[1]!.replace(/\r\n/g, "\n");
-}
-
-function replaceOnce(code: string, from: string, to: string): string {
-  const at = code.indexOf(from);
-  if (at < 0 || code.indexOf(from, at + 1) >= 0) throw new Error(`expected exactly one ${JSON.stringify(from)} in the example`);
-  return code.slice(0, at) + to + code.slice(at + from.length);
-}
+filter.update({ allowedHosts: ["example.org"] });
+`;
 
 interface ExampleModule {
   readonly server: Server;
   readonly later: () => void;
 }
 
-const temp = fileURLToPath(new URL(`./.readme-example-${randomUUID()}.ts`, import.meta.url));
 let loaded: ExampleModule | undefined;
 afterAll(async () => {
   await loaded?.server.stop();
-  await rm(temp, { force: true });
 });
 
 describe("the README example", () => {
   it("is the code this test runs", () => {
-    expect(readmeExample()).toBe(EXAMPLE);
+    expect(readmeBlock(new URL("../README.md", import.meta.url))).toBe(EXAMPLE);
   });
 
   it("listens, filters by Host, and applies update()", async () => {
-    let code = replaceOnce(EXAMPLE, 'from "@x/host-filtering"', 'from "../src/index.js"');
-    code = replaceOnce(code, 'server.options.listen("127.0.0.1", 5000)', 'server.options.listen("127.0.0.1", 0)');
+    let code = sourceImport(EXAMPLE, "@x/host-filtering", new URL("../src/index.ts", import.meta.url));
+    code = substituteOnce(code, 'server.options.listen("127.0.0.1", 5000)', 'server.options.listen("127.0.0.1", 0)');
     // Run the "later" part when the test says so.
-    code = replaceOnce(code, "// Later, when the configuration changes:\n", "export function later() {\n");
+    code = substituteOnce(code, "// Later, when the configuration changes:\n", "export function later() {\n");
     code += "\n}\nexport { server };\n";
-    await writeFile(temp, code);
-    loaded = (await import(pathToFileURL(temp).href)) as ExampleModule;
+    loaded = await runModule<ExampleModule>(code, import.meta.url);
     const url = loaded.server.addresses[0]!;
     const port = new URL(url).port;
 

@@ -4,10 +4,7 @@
  * against `../src/index.js` with `--urls http://127.0.0.1:0` as the arguments
  * and `start()` in place of `run()`, so the test can stop it.
  */
-import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { readmeBlock, runModule, sourceImport, substituteOnce } from "@x/test-support";
 import { request } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
 import type { AppHost } from "../src/index.js";
@@ -23,40 +20,25 @@ await Host.createDefaultBuilder(process.argv.slice(2))
       .configure((app) => app.run(async (http) => { await http.response.end("Hello, World!"); })),
   )
   .build()
-  .run();`;
+  .run();
+`;
 
-function readmeExample(): string {
-  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
-  const match = /<!-- readme-example -->\r?\n```(?:ts|js)\r?\n([\s\S]*?)\r?\n```/.exec(readme);
-  if (match === null) throw new Error("README.md has no ```ts block after <!-- readme-example -->");
-  return match[1]!.replace(/\r\n/g, "\n");
-}
-
-function replaceOnce(code: string, from: string, to: string): string {
-  const at = code.indexOf(from);
-  if (at < 0 || code.indexOf(from, at + 1) >= 0) throw new Error(`expected exactly one ${JSON.stringify(from)} in the example`);
-  return code.slice(0, at) + to + code.slice(at + from.length);
-}
-
-const temp = fileURLToPath(new URL(`./.readme-example-${randomUUID()}.ts`, import.meta.url));
 let host: AppHost | undefined;
 afterAll(async () => {
   await host?.stop();
-  await rm(temp, { force: true });
 });
 
 describe("the README example", () => {
   it("is the code this test runs", () => {
-    expect(readmeExample()).toBe(EXAMPLE);
+    expect(readmeBlock(new URL("../README.md", import.meta.url))).toBe(EXAMPLE);
   });
 
   it("starts, answers Hello, World! and stops", async () => {
-    let code = replaceOnce(EXAMPLE, 'from "@x/hosting"', 'from "../src/index.js"');
-    code = replaceOnce(code, "process.argv.slice(2)", '["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"]');
-    code = replaceOnce(code, "await Host.createDefaultBuilder(", "export const host = Host.createDefaultBuilder(");
-    code = replaceOnce(code, "  .build()\n  .run();", "  .build();\nawait host.start();");
-    await writeFile(temp, code);
-    host = ((await import(pathToFileURL(temp).href)) as { host: AppHost }).host;
+    let code = sourceImport(EXAMPLE, "@x/hosting", new URL("../src/index.ts", import.meta.url));
+    code = substituteOnce(code, "process.argv.slice(2)", '["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default", "Warning"]');
+    code = substituteOnce(code, "await Host.createDefaultBuilder(", "export const host = Host.createDefaultBuilder(");
+    code = substituteOnce(code, "  .build()\n  .run();", "  .build();\nawait host.start();");
+    host = (await runModule<{ host: AppHost }>(code, import.meta.url)).host;
     const url = host.server!.addresses[0]!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 

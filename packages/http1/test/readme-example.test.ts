@@ -2,10 +2,8 @@
  * Runs the README's usage example, so README and code cannot drift: the example
  * below must equal the README's block, and it is executed for real.
  */
-import { randomUUID } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { OwnedServiceContext } from "@x/abstractions";
+import { readmeBlock, runModule, sourceImport } from "@x/test-support";
 import type { SocketListener as Listener } from "@x/transport-sockets";
 import { Client } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -25,44 +23,19 @@ console.log(\`listening on http://\${formatEndPoint(listener.endPoint)}\`);
 // To stop: await listener.unbind(); service.close();
 `;
 
-/** The README's example: the ```ts block right after the `<!-- readme-example -->` marker. */
-function readmeExample(): string {
-  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8").replace(/\r\n/g, "\n");
-  const match = /<!-- readme-example -->\n```ts\n([\s\S]*?)```\n/.exec(readme);
-  if (!match) throw new Error("README.md has no ```ts block after <!-- readme-example -->");
-  return match[1]!;
-}
-
-/** Writes `code` next to this test under a unique name, imports it (vitest compiles the TypeScript) and deletes it. */
-async function runModule(code: string): Promise<Record<string, any>> {
-  const file = fileURLToPath(new URL(`./readme-example.tmp-${randomUUID()}.ts`, import.meta.url));
-  writeFileSync(file, code);
-  try {
-    return await import(/* @vite-ignore */ file);
-  } finally {
-    rmSync(file, { force: true });
-  }
-}
-
-/** `code` with `search` replaced, failing loudly when the README no longer contains it. */
-function substitute(code: string, search: string, replacement: string): string {
-  if (!code.includes(search)) throw new Error(`the README example no longer contains ${JSON.stringify(search)}`);
-  return code.replaceAll(search, replacement);
-}
-
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
 describe("README example", () => {
   it("is the README's ```ts block", () => {
-    expect(readmeExample()).toBe(EXAMPLE);
+    expect(readmeBlock(new URL("../README.md", import.meta.url))).toBe(EXAMPLE);
   });
 
   it("listens on the OS-chosen port and answers Hello over HTTP/1.1", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    const code = substitute(EXAMPLE, 'from "@x/http1"', `from ${JSON.stringify(fileURLToPath(new URL("../src/index.ts", import.meta.url)))}`);
-    const { listener, service } = (await runModule(`${code}\nexport { listener, service };\n`)) as { listener: Listener; service: OwnedServiceContext };
+    const code = sourceImport(EXAMPLE, "@x/http1", new URL("../src/index.ts", import.meta.url));
+    const { listener, service } = await runModule<{ listener: Listener; service: OwnedServiceContext }>(`${code}\nexport { listener, service };\n`, import.meta.url);
     let client: Client | undefined;
     try {
       expect(listener.endPoint.kind).toBe("ip");

@@ -2,10 +2,8 @@
  * Runs the README's usage example, so README and code cannot drift: the example
  * below must equal the README's block, and it is executed for real.
  */
-import { randomUUID } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { connect } from "node:http2";
+import { readmeBlock, runModule, sourceImport } from "@x/test-support";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 const EXAMPLE = `import { Server, HttpProtocols } from "@x/server";
@@ -20,37 +18,12 @@ await server.start(async (ctx) => {
 console.log(server.addresses); // [ 'http://127.0.0.1:39457' ]: try \`curl --http2-prior-knowledge <url>\`
 `;
 
-/** The README's example: the ```ts block right after the `<!-- readme-example -->` marker. */
-function readmeExample(): string {
-  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8").replace(/\r\n/g, "\n");
-  const match = /<!-- readme-example -->\n```ts\n([\s\S]*?)```\n/.exec(readme);
-  if (!match) throw new Error("README.md has no ```ts block after <!-- readme-example -->");
-  return match[1]!;
-}
-
-/** Writes `code` next to this test under a unique name, imports it (vitest compiles the TypeScript) and deletes it. */
-async function runModule(code: string): Promise<Record<string, any>> {
-  const file = fileURLToPath(new URL(`./readme-example.tmp-${randomUUID()}.ts`, import.meta.url));
-  writeFileSync(file, code);
-  try {
-    return await import(/* @vite-ignore */ file);
-  } finally {
-    rmSync(file, { force: true });
-  }
-}
-
-/** `code` with `search` replaced, failing loudly when the README no longer contains it. */
-function substitute(code: string, search: string, replacement: string): string {
-  if (!code.includes(search)) throw new Error(`the README example no longer contains ${JSON.stringify(search)}`);
-  return code.replaceAll(search, replacement);
-}
-
 /**
  * The example imports `@x/server`, which is not a dependency of this package (the
  * server depends on it). Its sources are loaded by path; they reach HTTP/2 through
  * `@x/http2` as resolved from the server package, so this runs against this package's build.
  */
-const SERVER_SRC = fileURLToPath(new URL("../../server/src/index.ts", import.meta.url));
+const SERVER_SRC = new URL("../../server/src/index.ts", import.meta.url);
 
 /** GET `path` over cleartext HTTP/2 with prior knowledge; resolves with status and body. */
 function h2Get(origin: string, path: string): Promise<{ status: number; body: string }> {
@@ -81,13 +54,13 @@ afterEach(() => {
 
 describe("README example", () => {
   it("is the README's ```ts block", () => {
-    expect(readmeExample()).toBe(EXAMPLE);
+    expect(readmeBlock(new URL("../README.md", import.meta.url))).toBe(EXAMPLE);
   });
 
   it("serves h2c with prior knowledge and answers over HTTP/2", async () => {
     const log = vi.spyOn(console, "log").mockImplementation(() => {});
-    const code = substitute(EXAMPLE, 'from "@x/server"', `from ${JSON.stringify(SERVER_SRC)}`);
-    const { server } = (await runModule(`${code}\nexport { server };\n`)) as { server: { addresses: string[]; stop(ms?: number): Promise<void> } };
+    const code = sourceImport(EXAMPLE, "@x/server", SERVER_SRC);
+    const { server } = await runModule<{ server: { addresses: string[]; stop(ms?: number): Promise<void> } }>(`${code}\nexport { server };\n`, import.meta.url);
     try {
       expect(server.addresses).toHaveLength(1);
       const url = server.addresses[0]!;

@@ -7,14 +7,13 @@
  * the SNI name the selector knows.
  */
 import { execFileSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { testPki } from "@x/test-pki";
+import { readmeBlock, runModule, sourceImport, substituteOnce } from "@x/test-support";
 import { Agent, request } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -42,22 +41,9 @@ let id = 0;
 net.createServer((socket) => {
   const connection = new ConnectionContext({ id: String(++id), transport: socket, localEndPoint: null, remoteEndPoint: null });
   void pipeline(connection);
-}).listen(8443);`;
+}).listen(8443);
+`;
 
-function readmeExample(): string {
-  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
-  const match = /<!-- readme-example -->\r?\n```(?:ts|js)\r?\n([\s\S]*?)\r?\n```/.exec(readme);
-  if (match === null) throw new Error("README.md has no ```ts block after <!-- readme-example -->");
-  return match[1]!.replace(/\r\n/g, "\n");
-}
-
-function replaceOnce(code: string, from: string, to: string): string {
-  const at = code.indexOf(from);
-  if (at < 0 || code.indexOf(from, at + 1) >= 0) throw new Error(`expected exactly one ${JSON.stringify(from)} in the example`);
-  return code.slice(0, at) + to + code.slice(at + from.length);
-}
-
-const temp = fileURLToPath(new URL(`./.readme-example-${randomUUID()}.ts`, import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "x-https-sni-readme-"));
 const savedPassword = process.env.PFX_PASSWORD;
 let server: net.Server | undefined;
@@ -65,7 +51,6 @@ afterAll(async () => {
   if (server?.listening) await new Promise<void>((resolve) => server!.close(() => resolve()));
   if (savedPassword === undefined) delete process.env.PFX_PASSWORD;
   else process.env.PFX_PASSWORD = savedPassword;
-  rmSync(temp, { force: true });
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -83,7 +68,7 @@ if (!opensslAvailable) console.warn("openssl is not on PATH: skipping the run of
 
 describe("the README example", () => {
   it("is the code this test runs", () => {
-    expect(readmeExample()).toBe(EXAMPLE);
+    expect(readmeBlock(new URL("../README.md", import.meta.url))).toBe(EXAMPLE);
   });
 
   it.skipIf(!opensslAvailable)("serves TLS with the selected certificate, or the fallback", async () => {
@@ -99,12 +84,11 @@ describe("the README example", () => {
     execFileSync("openssl", ["pkcs12", "-export", "-in", join(certs, "default.crt"), "-inkey", join(certs, "default.key"), "-out", join(certs, "default.pfx"), "-passout", `pass:${password}`]);
     process.env.PFX_PASSWORD = password;
 
-    let code = replaceOnce(EXAMPLE, 'from "@x/https-sni"', 'from "../src/index.js"');
-    for (const file of ["default.pfx", "api.pem", "api.key"]) code = replaceOnce(code, `"certs/${file}"`, JSON.stringify(join(certs, file)));
-    code = replaceOnce(code, "net.createServer(", "export const server = net.createServer(");
-    code = replaceOnce(code, ".listen(8443);", '.listen(0, "127.0.0.1");');
-    writeFileSync(temp, code);
-    server = ((await import(pathToFileURL(temp).href)) as { server: net.Server }).server;
+    let code = sourceImport(EXAMPLE, "@x/https-sni", new URL("../src/index.ts", import.meta.url));
+    for (const file of ["default.pfx", "api.pem", "api.key"]) code = substituteOnce(code, `"certs/${file}"`, JSON.stringify(join(certs, file)));
+    code = substituteOnce(code, "net.createServer(", "export const server = net.createServer(");
+    code = substituteOnce(code, ".listen(8443);", '.listen(0, "127.0.0.1");');
+    server = (await runModule<{ server: net.Server }>(code, import.meta.url)).server;
     if (!server.listening) await once(server, "listening");
     const { port } = server.address() as net.AddressInfo;
 

@@ -2,9 +2,7 @@
  * Runs the README's usage example, so README and code cannot drift: the example
  * below must equal the README's block, and it is executed for real.
  */
-import { randomUUID } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readmeBlock, runModule, sourceImport, substitute } from "@x/test-support";
 import { Client } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Server } from "../src/index.js";
@@ -28,31 +26,6 @@ console.log(server.addresses); // [ 'http://127.0.0.1:39457', 'http://localhost:
 await server.stop(30_000); // stop accepting, close idle connections, let requests finish
 `;
 
-/** The README's example: the ```ts block right after the `<!-- readme-example -->` marker. */
-function readmeExample(): string {
-  const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8").replace(/\r\n/g, "\n");
-  const match = /<!-- readme-example -->\n```ts\n([\s\S]*?)```\n/.exec(readme);
-  if (!match) throw new Error("README.md has no ```ts block after <!-- readme-example -->");
-  return match[1]!;
-}
-
-/** Writes `code` next to this test under a unique name, imports it (vitest compiles the TypeScript) and deletes it. */
-async function runModule(code: string): Promise<Record<string, any>> {
-  const file = fileURLToPath(new URL(`./readme-example.tmp-${randomUUID()}.ts`, import.meta.url));
-  writeFileSync(file, code);
-  try {
-    return await import(/* @vite-ignore */ file);
-  } finally {
-    rmSync(file, { force: true });
-  }
-}
-
-/** `code` with `search` replaced, failing loudly when the README no longer contains it. */
-function substitute(code: string, search: string, replacement: string): string {
-  if (!code.includes(search)) throw new Error(`the README example no longer contains ${JSON.stringify(search)}`);
-  return code.replaceAll(search, replacement);
-}
-
 afterEach(() => {
   vi.restoreAllMocks();
   delete (globalThis as any).__readmeProbe;
@@ -61,7 +34,7 @@ afterEach(() => {
 
 describe("README example", () => {
   it("is the README's ```ts block", () => {
-    expect(readmeExample()).toBe(EXAMPLE);
+    expect(readmeBlock(new URL("../README.md", import.meta.url))).toBe(EXAMPLE);
   });
 
   it("serves on both endpoints, runs the connection middleware, then stops", async () => {
@@ -87,12 +60,12 @@ describe("README example", () => {
         }
       }
     };
-    let code = substitute(EXAMPLE, 'from "@x/server"', `from ${JSON.stringify(fileURLToPath(new URL("../src/index.ts", import.meta.url)))}`);
+    let code = sourceImport(EXAMPLE, "@x/server", new URL("../src/index.ts", import.meta.url));
     code = substitute(code, "5001", String(port));
     code = substitute(code, "// connection middleware:", "(globalThis as any).__readmeConnections = ((globalThis as any).__readmeConnections ?? 0) + 1;\n    // connection middleware:");
     code = substitute(code, "await server.stop(", "await (globalThis as any).__readmeProbe(server);\nawait server.stop(");
     try {
-      await runModule(code);
+      await runModule(code, import.meta.url);
     } catch (error) {
       await running?.stop(1_000);
       throw error;
