@@ -31,6 +31,8 @@ export interface ConnectionOwner {
   redispatch(exchange: Exchange): void;
   /** Heads were queued on the connection: write them at the end of this turn. */
   needsFlush(connection: LoopbackConnection): void;
+  /** A pipelinable exchange was answered; it had been first on its connection since `since`. */
+  answered(since: number): void;
 }
 
 export class LoopbackConnection implements ResponseEvents, ExchangeCarrier {
@@ -71,6 +73,11 @@ export class LoopbackConnection implements ResponseEvents, ExchangeCarrier {
   /** Exchanges on this connection not yet answered. */
   get depth(): number {
     return this.#queue.length;
+  }
+
+  /** The target of the request being answered, if any. */
+  get firstTarget(): string | undefined {
+    return this.#queue[0]?.request.path;
   }
 
   /** Whether another pipelinable exchange may follow the ones on it now. */
@@ -165,6 +172,7 @@ export class LoopbackConnection implements ResponseEvents, ExchangeCarrier {
     }
     const exchange = this.#queue.shift()!;
     this.#parsing = null;
+    if (exchange.pipelinable) this.#owner.answered(this.headSince);
     if (exchange.paused) this.socket.resume();
     if (!exchange.settled) {
       exchange.settled = true;

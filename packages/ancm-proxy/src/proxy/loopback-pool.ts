@@ -12,16 +12,20 @@
  * write, so a loaded front and app make a few system calls per batch rather
  * than per request. Requests are only ever batched with others of the same
  * turn, never queued behind an older one; and when the first response of a
- * batch takes longer than `pipelinePatienceMs`, the requests behind it are
+ * batch takes longer than `patienceMs` (and than 8 times the typical
+ * response, so that load alone does not count as slowness), the requests behind it are
  * sent again on connections of their own (they are safe, hence idempotent,
  * RFC 9110 §9.2.2) so a slow response (a long poll, a stream) holds up no
- * one else for longer than that.
+ * one else for longer than that. The path of such a slow response is then
+ * kept out of batches for a while (`SlowPaths`), so the same wait does not
+ * come back with every batch.
  *
  * @module
  */
 import { FORWARDING_PIPELINE_DEFAULTS } from "../settings/forwarding-pipeline.js";
 import { type ConnectionOwner, LoopbackConnection } from "./loopback-connection.js";
 import { Exchange, type LoopbackHandler, type LoopbackRequest, LoopbackTimeoutError } from "./loopback-exchange.js";
+import { SlowPaths } from "./slow-paths.js";
 
 export type { LoopbackController, LoopbackHandler, LoopbackRequest } from "./loopback-exchange.js";
 export { LoopbackTimeoutError } from "./loopback-exchange.js";
@@ -38,6 +42,11 @@ export interface PipelineOptions {
 }
 
 /** x-ancm's defaults (`forwardingPipelineDepth` 16, `forwardingPipelinePatience` 100 ms). */
+/** A first response is moved past only when it has taken this many times the typical time (and the patience). */
+const OUTLIER_FACTOR = 8;
+/** Responses measured before a slow one may mark its path. */
+const WARM_SAMPLES = 64;
+
 export const DEFAULT_PIPELINE: PipelineOptions = FORWARDING_PIPELINE_DEFAULTS;
 
 export class LoopbackPool implements ConnectionOwner {
@@ -53,6 +62,17 @@ export class LoopbackPool implements ConnectionOwner {
   #flushScheduled = false;
   /** Connections with requests waiting behind the first: watched for a slow first response. */
   readonly #pipelined = new Set<LoopbackConnection>();
+  /**
+   * A moving average of how long pipelinable responses take once first on
+   * their connection. Under load every response takes longer; only one
+   * well beyond the typical time (and the patience) is slow, else batching
+   * would stop exactly when the CPU it saves is most needed.
+   */
+  #typicalMs = 0;
+  /** Responses that went into `#typicalMs`, up to `WARM_SAMPLES`. */
+  #samples = 0;
+  /** Paths answered slowly of late: their requests are not batched. */
+  readonly #slowPaths = new SlowPaths();
   #patienceTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
@@ -79,7 +99,8 @@ export class LoopbackPool implements ConnectionOwner {
   }
 
   #assign(exchange: Exchange): void {
-    const batching = exchange.pipelinable && !exchange.retried && this.#pipeline.depth > 1;
+    const batching =
+      exchange.pipelinable && !exchange.retried && this.#pipeline.depth > 1 && !this.#slowPaths.isSlow(exchange.request.path, this.now());
     if (batching) {
       const batch = this.#batch;
       if (batch?.canPipeline(this.#pipeline.depth)) {
@@ -128,6 +149,13 @@ export class LoopbackPool implements ConnectionOwner {
     this.#assign(exchange);
   }
 
+  /** @internal How long the app took over a pipelinable response, for the typical time (samples capped at the patience). */
+  answered(since: number): void {
+    const sample = Math.min(this.now() - since, this.#pipeline.patienceMs);
+    this.#typicalMs += (sample - this.#typicalMs) / 16;
+    if (this.#samples < WARM_SAMPLES) this.#samples++;
+  }
+
   /** @internal The exchange ended (either way): out of the timeout sweep. */
   settled(exchange: Exchange): void {
     this.#inFlight.delete(exchange);
@@ -144,9 +172,12 @@ export class LoopbackPool implements ConnectionOwner {
   checkPatience(now = this.now()): void {
     for (const connection of this.#pipelined) {
       if (connection.isClosed || connection.depth <= 1) this.#pipelined.delete(connection);
-      else if (now - connection.headSince >= this.#pipeline.patienceMs) {
+      else if (now - connection.headSince >= Math.max(this.#pipeline.patienceMs, OUTLIER_FACTOR * this.#typicalMs)) {
         this.#pipelined.delete(connection);
         if (this.#batch === connection) this.#batch = null;
+        // Until the typical time is known (a burst of new connections at start), move but do not mark.
+        const target = connection.firstTarget;
+        if (target !== undefined && this.#samples >= WARM_SAMPLES) this.#slowPaths.mark(target, now);
         connection.retire();
       }
     }

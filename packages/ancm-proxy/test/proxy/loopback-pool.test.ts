@@ -526,6 +526,61 @@ describe("LoopbackPool", () => {
     await waitFor(() => app.connections[0]!.closed, "the slow connection to close");
   });
 
+  /** 70 pipelined GETs, each answered after `ms`: the pool learns the typical response time. */
+  async function warmUp(pool: LoopbackPool, ms: number): Promise<void> {
+    const outcomes = await Promise.all(Array.from({ length: 70 }, (_, i) => get(pool, `/slow?ms=${ms}&warm=${i}`).done));
+    for (const outcome of outcomes) expect(outcome.error).toBeNull();
+  }
+
+  it("keeps a path it had to move past out of batches for a while; other paths keep batching", async () => {
+    const app = await startApp();
+    const pool = makePool(app, { depth: 16, patienceMs: 50 });
+    await warmUp(pool, 0);
+    const first = [get(pool, "/slow?ms=300"), get(pool, "/a")];
+    await Promise.all(first.map((c) => c.done));
+    expect(app.received("/a")).toBe(2); // moved past /slow
+
+    // /slow (any query) now goes alone; /c and /d still share a connection.
+    const later = [get(pool, "/slow?ms=1&n=1"), get(pool, "/c"), get(pool, "/slow?ms=1&n=2"), get(pool, "/d")];
+    for (const outcome of await Promise.all(later.map((c) => c.done))) expect(outcome.error).toBeNull();
+    // (Connections are reused, so compare where each request went, not what else a connection once carried.)
+    const [one] = app.connectionsOf("/slow?ms=1&n=1");
+    const [two] = app.connectionsOf("/slow?ms=1&n=2");
+    const [c] = app.connectionsOf("/c");
+    expect(one).not.toBe(two);
+    expect([one, two]).not.toContain(c);
+    expect(app.connectionsOf("/d")).toEqual([c]);
+  });
+
+  it("moves past a slow first response before it knows the typical time, but does not mark its path yet", async () => {
+    const app = await startApp();
+    const pool = makePool(app, { depth: 16, patienceMs: 50 });
+    await Promise.all([get(pool, "/slow?ms=300").done, get(pool, "/a").done]);
+    expect(app.received("/a")).toBe(2);
+    const again = [get(pool, "/slow?ms=1&n=1"), get(pool, "/b")];
+    for (const outcome of await Promise.all(again.map((c) => c.done))) expect(outcome.error).toBeNull();
+    expect(app.connectionsOf("/slow?ms=1&n=1")).toEqual(app.connectionsOf("/b"));
+  });
+
+  it("when every response is slow (load), moves past only one far slower than the typical time", async () => {
+    const app = await startApp();
+    const pool = makePool(app, { depth: 16, patienceMs: 50 });
+    await warmUp(pool, 40); // typical ~40 ms: the bar is max(50, 8 x 40) ms
+    const start = performance.now();
+    const [slow, x] = [get(pool, "/slow?ms=200"), get(pool, "/x")];
+    await Promise.all([slow.done, x.done]);
+    expect(app.received("/x")).toBe(1); // waited behind /slow: 200 ms is not an outlier here
+    expect(x.outcome.endedAt - start).toBeGreaterThanOrEqual(190);
+
+    const start2 = performance.now();
+    const [slower, y] = [get(pool, "/slow?ms=900"), get(pool, "/y")];
+    const ry = await y.done;
+    expectOk(ry, "/y");
+    expect(app.received("/y")).toBe(2);
+    expect(ry.endedAt - start2).toBeLessThan(700);
+    await slower.done;
+  });
+
   it("sends the rest of a batch again after `Connection: close` on its first response", async () => {
     const app = await startApp();
     const pool = makePool(app, PATIENT);
