@@ -57,8 +57,7 @@ export class ForwardHandler implements LoopbackHandler {
   }
 
   onResponseStart(_controller: LoopbackController, statusCode: number, headers: readonly string[]): void {
-    // 1xx interim responses (100 Continue) are the front's own business with the client.
-    if (statusCode < 200) return;
+    // Interim 1xx responses never get here: the parser skips them (100 Continue is the front's own business with the client).
     this.#started = true;
     const { response } = this.#context;
     response.statusCode = statusCode;

@@ -7,13 +7,13 @@
  * Requests with a body, and unsafe methods, get a keep-alive connection of
  * their own, one request at a time. Safe, bodiless requests that arrive in
  * the same turn of the event loop are pipelined onto one connection
- * (RFC 9112 §9.3.2, up to `pipelineDepth` of them) and their heads go out in
- * one write: the app then reads them in one go and answers them in one
- * write, so a loaded front and app make a few system calls per batch rather
- * than per request. Requests are only ever batched with others of the same
- * turn, never queued behind an older one; and when the first response of a
- * batch takes longer than `patienceMs` (and than 8 times the typical
- * response, so that load alone does not count as slowness), the requests behind it are
+ * (RFC 9112 §9.3.2, up to `depth` of them) and their heads go out in one
+ * write: the app then reads them in one go and answers them in one write,
+ * so a loaded front and app make a few system calls per batch rather than
+ * per request. Requests are only ever batched with others of the same turn,
+ * never queued behind an older one; and when the first response of a batch
+ * takes longer than `patienceMs` (and than 8 times the typical response, so
+ * that load alone does not count as slowness), the requests behind it are
  * sent again on connections of their own (they are safe, hence idempotent,
  * RFC 9110 §9.2.2) so a slow response (a long poll, a stream) holds up no
  * one else for longer than that. The path of such a slow response is then
@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { FORWARDING_PIPELINE_DEFAULTS } from "../settings/forwarding-pipeline.js";
+import { FORWARDING_PIPELINE_DEFAULTS, type ForwardingPipelineSettings } from "../settings/forwarding-pipeline.js";
 import { type ConnectionOwner, LoopbackConnection } from "./loopback-connection.js";
 import { Exchange, type LoopbackHandler, type LoopbackRequest, LoopbackTimeoutError } from "./loopback-exchange.js";
 import { SlowPaths } from "./slow-paths.js";
@@ -33,13 +33,8 @@ export { LoopbackTimeoutError } from "./loopback-exchange.js";
 /** Closes idle keep-alive connections after this long (the app's own keep-alive is 130 s). */
 const IDLE_CLOSE_MS = 60_000;
 
-/** How requests may share connections. */
-export interface PipelineOptions {
-  /** Most safe, bodiless requests sent together on one connection; 1 turns pipelining off. */
-  readonly depth: number;
-  /** How long the first response of a batch may take before the requests behind it move to other connections. */
-  readonly patienceMs: number;
-}
+/** How requests may share connections: `depth` (1 turns pipelining off) and `patienceMs`, as the settings give them. */
+export type PipelineOptions = ForwardingPipelineSettings;
 
 /** x-ancm's defaults (`forwardingPipelineDepth` 16, `forwardingPipelinePatience` 100 ms). */
 /** A first response is moved past only when it has taken this many times the typical time (and the patience). */
