@@ -20,7 +20,7 @@ export class ForwardHandler implements LoopbackHandler {
   #started = false;
   #settled = false;
   #watching = false;
-  /** The final body chunk ended the response already. */
+  /** The response was ended (by the final body chunk, or the end of the app's response). */
   #ended = false;
   /** The last body write: the response ends only after it. */
   #lastWrite: Promise<unknown> | null = null;
@@ -69,9 +69,7 @@ export class ForwardHandler implements LoopbackHandler {
     if (chunk.length === 0) return;
     if (final) {
       // The whole (rest of the) body: the response ends with it, with no pause and no promise to wait on in between.
-      this.#ended = true;
-      const end = () => this.#context.response.end(chunk);
-      this.#finish(this.#lastWrite === null ? end() : this.#lastWrite.then(end, end));
+      this.#end(chunk);
       return;
     }
     const written = this.#context.response.write(chunk);
@@ -86,12 +84,14 @@ export class ForwardHandler implements LoopbackHandler {
 
   onResponseEnd(): void {
     this.#unwatchClient();
-    if (this.#ended) return;
-    const end = () => this.#context.response.end();
-    this.#finish(this.#lastWrite === null ? end() : this.#lastWrite.then(end, end));
+    if (!this.#ended) this.#end(undefined);
   }
 
-  #finish(ended: Promise<unknown>): void {
+  /** Ends the client's response (with `chunk`, the last of the body) after the last write, then settles. */
+  #end(chunk: Buffer | undefined): void {
+    this.#ended = true;
+    const end = () => this.#context.response.end(chunk);
+    const ended = this.#lastWrite === null ? end() : this.#lastWrite.then(end, end);
     ended.then(
       () => this.#done(null),
       () => this.#done(null),

@@ -80,38 +80,42 @@ export function requestHeadersForApp(context: HttpContext, token: string): strin
 }
 
 /** The names a response's `Connection` fields list (hop-by-hop too, RFC 9110 §7.6.1); null without any. */
-function listedNames(values: string | readonly string[] | undefined): Set<string> | null {
+function listedNames(values: readonly string[] | undefined): Set<string> | null {
   if (values === undefined) return null;
   const names = new Set<string>();
-  for (const value of typeof values === "string" ? [values] : values) {
+  for (const value of values) {
     for (const part of value.split(",")) names.add(part.trim().toLowerCase());
   }
   return names;
 }
 
-/** Copies the app's response headers (undici's record form) onto the client's response, leaving out hop-by-hop fields. */
+/** Copies the app's response headers (undici's record form, for upgrades) onto the client's response: see {@link copyResponseHeaderList}. */
 export function copyResponseHeaders(from: Record<string, string | string[] | undefined>, to: HeaderMap, keepUpgrade = false): void {
-  const listed = listedNames(from.connection);
+  const list: string[] = [];
   for (const [name, value] of Object.entries(from)) {
     if (value === undefined) continue;
     const lower = name.toLowerCase();
-    if (keepUpgrade && lower === "upgrade") {
-      to.set(lower, value);
-      continue;
-    }
-    if (HOP_BY_HOP.has(lower) || listed?.has(lower)) continue;
-    to.append(lower, value);
+    if (typeof value === "string") list.push(lower, value);
+    else for (const v of value) list.push(lower, v);
   }
+  copyResponseHeaderList(list, to, keepUpgrade);
 }
 
-/** Copies the app's response headers (a flat list, names lower-case) onto the client's response, leaving out hop-by-hop fields. */
-export function copyResponseHeaderList(from: readonly string[], to: HeaderMap): void {
+/**
+ * Copies the app's response headers (a flat list, names lower-case) onto the
+ * client's response, leaving out hop-by-hop fields; `keepUpgrade` keeps
+ * `Upgrade` (a tunnel's 101 answer needs it).
+ */
+export function copyResponseHeaderList(from: readonly string[], to: HeaderMap, keepUpgrade = false): void {
   let connection: string[] | undefined;
   for (let i = 0; i < from.length; i += 2) if (from[i] === "connection") (connection ??= []).push(from[i + 1]!);
   const listed = listedNames(connection);
   for (let i = 0; i < from.length; i += 2) {
     const name = from[i]!;
-    if (HOP_BY_HOP.has(name) || listed?.has(name)) continue;
+    if (HOP_BY_HOP.has(name) || listed?.has(name)) {
+      if (keepUpgrade && name === "upgrade") to.set(name, from[i + 1]!);
+      continue;
+    }
     to.append(name, from[i + 1]!);
   }
 }

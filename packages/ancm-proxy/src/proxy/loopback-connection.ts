@@ -31,8 +31,8 @@ export interface ConnectionOwner {
   redispatch(exchange: Exchange): void;
   /** Heads were queued on the connection: write them at the end of this turn. */
   needsFlush(connection: LoopbackConnection): void;
-  /** A pipelinable exchange was answered; it had been first on its connection since `since`. */
-  answered(since: number): void;
+  /** A pipelinable exchange was answered `elapsedMs` after it became first on its connection. */
+  answered(elapsedMs: number): void;
 }
 
 export class LoopbackConnection implements ResponseEvents, ExchangeCarrier {
@@ -119,7 +119,7 @@ export class LoopbackConnection implements ResponseEvents, ExchangeCarrier {
    */
   retire(): void {
     this.#retiring = true;
-    this.#handBack(1);
+    this.#handBack(1, null, null);
   }
 
   // ExchangeCarrier
@@ -172,7 +172,8 @@ export class LoopbackConnection implements ResponseEvents, ExchangeCarrier {
     }
     const exchange = this.#queue.shift()!;
     this.#parsing = null;
-    if (exchange.pipelinable) this.#owner.answered(this.headSince);
+    const now = this.#owner.now();
+    if (exchange.pipelinable) this.#owner.answered(now - this.headSince);
     if (exchange.paused) this.socket.resume();
     if (!exchange.settled) {
       exchange.settled = true;
@@ -184,7 +185,7 @@ export class LoopbackConnection implements ResponseEvents, ExchangeCarrier {
       this.close();
       return;
     }
-    if (this.#queue.length > 0) this.headSince = this.#owner.now();
+    if (this.#queue.length > 0) this.headSince = now;
     else if (!this.#closed) this.#owner.release(this);
   }
 
@@ -193,23 +194,15 @@ export class LoopbackConnection implements ResponseEvents, ExchangeCarrier {
    * was aborted) and any exchange whose response had begun fail with
    * `error`; the rest are sent again elsewhere when they may be.
    */
-  fail(error: Error, cause: Exchange | null = null): void {
+  fail(error: Error | null, cause: Exchange | null = null): void {
     this.#reusable = false;
-    const queue = this.#queue.splice(0);
     this.#destroy();
-    for (const exchange of queue) {
-      if (exchange !== cause && exchange.canRetry) this.#owner.redispatch(exchange);
-      else if (!exchange.settled) {
-        exchange.fail(error);
-        this.#owner.settled(exchange);
-      }
-    }
+    this.#handBack(0, error, cause);
   }
 
+  /** Closes the connection; what it had not answered is sent again elsewhere, or fails. */
   close(): void {
-    this.#reusable = false;
-    this.#handBack(0);
-    this.#destroy();
+    this.fail(null);
   }
 
   #onConnect(): void {
@@ -286,18 +279,22 @@ export class LoopbackConnection implements ResponseEvents, ExchangeCarrier {
     if (this.#queue.length > 0) this.fail(new Error("The connection to the app closed"));
   }
 
-  /** Hands the exchanges from `from` on back to the pool (or fails those that may not be sent again). */
-  #handBack(from: number): void {
+  /**
+   * Takes the exchanges from `from` on off this connection: each that may be
+   * sent again (and is not `cause`) goes back to the pool, the others fail
+   * with `error` (by default: the connection closed before their response).
+   */
+  #handBack(from: number, error: Error | null, cause: Exchange | null): void {
     if (this.#queue.length <= from) return;
     const moved = this.#queue.splice(from);
     if (from === 0) this.#parsing = null;
     // Not connected yet: the heads of the moved ones must not go out here after all.
-    if (!this.#connected) this.#pendingHeads = this.#queue.filter((e) => e.pipelinable).map(headOf).join("");
+    if (!this.#connected && !this.#closed) this.#pendingHeads = this.#queue.filter((e) => e.pipelinable).map(headOf).join("");
     for (const exchange of moved) {
       if (exchange.settled) continue;
-      if (exchange.canRetry) this.#owner.redispatch(exchange);
+      if (exchange !== cause && exchange.canRetry) this.#owner.redispatch(exchange);
       else {
-        exchange.fail(new Error("The connection to the app closed before the response"));
+        exchange.fail(error ?? new Error("The connection to the app closed before the response"));
         this.#owner.settled(exchange);
       }
     }

@@ -95,7 +95,11 @@ export class LoopbackPool implements ConnectionOwner {
 
   #assign(exchange: Exchange): void {
     const batching =
-      exchange.pipelinable && !exchange.retried && this.#pipeline.depth > 1 && !this.#slowPaths.isSlow(exchange.request.path, this.now());
+      exchange.pipelinable &&
+      !exchange.retried &&
+      this.#pipeline.depth > 1 &&
+      // The clock is read only when some path is marked.
+      (this.#slowPaths.size === 0 || !this.#slowPaths.isSlow(exchange.request.path, this.now()));
     if (batching) {
       const batch = this.#batch;
       if (batch?.canPipeline(this.#pipeline.depth)) {
@@ -145,8 +149,8 @@ export class LoopbackPool implements ConnectionOwner {
   }
 
   /** @internal How long the app took over a pipelinable response, for the typical time (samples capped at the patience). */
-  answered(since: number): void {
-    const sample = Math.min(this.now() - since, this.#pipeline.patienceMs);
+  answered(elapsedMs: number): void {
+    const sample = Math.min(elapsedMs, this.#pipeline.patienceMs);
     this.#typicalMs += (sample - this.#typicalMs) / 16;
     if (this.#samples < WARM_SAMPLES) this.#samples++;
   }

@@ -14,20 +14,6 @@ export const MAX_RESPONSE_HEAD = 64 * 1024;
 /** Response header fields as a flat `[name, value, ...]` list: names lower-case, repeated fields kept apart, in order. */
 export type HeaderList = readonly string[];
 
-/** Record form of a {@link HeaderList} (repeated fields as arrays), for code that wants lookups. */
-export function headerRecord(list: HeaderList): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i < list.length; i += 2) {
-    const name = list[i]!;
-    const value = list[i + 1]!;
-    const existing = out[name];
-    if (existing === undefined) out[name] = value;
-    else if (Array.isArray(existing)) existing.push(value);
-    else out[name] = [existing, value];
-  }
-  return out;
-}
-
 export interface ResponseEvents {
   onHead(status: number, headers: HeaderList): void;
   /** `final`: the chunk completes a body whose length was announced (the response completes right after). */

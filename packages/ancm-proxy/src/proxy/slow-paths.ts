@@ -29,10 +29,11 @@ export class SlowPaths {
   /** Whether requests to `target` (origin-form, query allowed) should have a connection of their own at `now`. */
   isSlow(target: string, now: number): boolean {
     if (this.#until.size === 0) return false;
-    const until = this.#until.get(pathOf(target));
+    const path = pathOf(target);
+    const until = this.#until.get(path);
     if (until === undefined) return false;
     if (now < until) return true;
-    this.#until.delete(pathOf(target));
+    this.#until.delete(path);
     return false;
   }
 

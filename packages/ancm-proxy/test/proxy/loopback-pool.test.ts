@@ -1,7 +1,7 @@
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { type LoopbackController, LoopbackPool, LoopbackTimeoutError, type PipelineOptions } from "../../src/proxy/loopback-pool.js";
-import { headerRecord } from "../../src/proxy/response-parser.js";
+import { headerRecord } from "./header-record.js";
 
 // ---------------------------------------------------------------------------
 // The "app": a hand-written HTTP/1.1 responder on 127.0.0.1 that records what

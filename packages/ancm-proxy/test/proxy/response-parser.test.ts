@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { headerRecord, MAX_RESPONSE_HEAD, ResponseParseError, ResponseParser } from "../../src/proxy/response-parser.js";
+import { MAX_RESPONSE_HEAD, ResponseParseError, ResponseParser } from "../../src/proxy/response-parser.js";
+import { headerRecord } from "./header-record.js";
 
 interface Parsed {
   status: number | null;
