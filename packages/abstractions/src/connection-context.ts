@@ -9,6 +9,7 @@ import type { Duplex } from "node:stream";
 import type { EndPoint } from "./endpoints.js";
 import type { ConnectionInfo } from "./http-context.js";
 import { FeatureCollection } from "./features.js";
+import { ConnectionTransportFeature } from "./well-known-features.js";
 
 /** An endpoint, or a function that reads it when first asked (sockets know theirs, lazily). */
 export type EndPointSource = EndPoint | null | (() => EndPoint | null);
@@ -63,7 +64,11 @@ export class ConnectionContext {
 
   /** Connection features (TLS handshake, connection limits, ...). Created on first use. */
   get features(): FeatureCollection {
-    return (this.#features ??= new FeatureCollection());
+    if (this.#features === undefined) {
+      this.#features = new FeatureCollection();
+      this.#features.set(ConnectionTransportFeature, this);
+    }
+    return this.#features;
   }
 
   /** Per-connection state for middleware. Created on first use. */

@@ -50,8 +50,10 @@ export { DateHeaderValue, HEARTBEAT_INTERVAL_MS, HeartbeatTimer } from "./heartb
 export type { DateHeaderSource, Heartbeat, HeartbeatHandler, ResourceCounter, ServiceContext } from "./service-context.js";
 export { reasonPhrase } from "./status-codes.js";
 export {
+  ConnectionTransportFeature,
   DecrementConcurrentConnectionCountFeature,
   HttpConnectionFeature,
+  HttpInformationalResponseFeature,
   HttpMaxRequestBodySizeFeature,
   HttpMinRequestBodyDataRateFeature,
   HttpMinResponseDataRateFeature,
@@ -64,7 +66,9 @@ export {
   ServerAddressesFeature,
 } from "./well-known-features.js";
 export type {
+  ConnectionTransport,
   DecrementConcurrentConnectionCount,
+  HttpInformationalResponse,
   HttpMaxRequestBodySize,
   HttpMinRequestBodyDataRate,
   HttpMinResponseDataRate,
@@ -75,4 +79,5 @@ export type {
   HttpResponseTrailers,
   HttpUpgrade,
   ServerAddresses,
+  UpgradeOptions,
 } from "./well-known-features.js";

@@ -54,12 +54,25 @@ export interface HttpMinResponseDataRate {
 /** Key of the {@link HttpMinResponseDataRate} request feature. */
 export const HttpMinResponseDataRateFeature = featureKey<HttpMinResponseDataRate>("HttpMinResponseDataRate");
 
+/** How {@link HttpUpgrade.upgrade} hands the connection over. */
+export interface UpgradeOptions {
+  /**
+   * `true` (the default, as Kestrel): the server writes `101 Switching
+   * Protocols` with the response's headers first. `false`: nothing is
+   * written; the app gets the raw stream before any response and writes
+   * the 101 (or a refusal) itself, as node:http's `'upgrade'` event does
+   * (`ws`'s `handleUpgrade` works this way). The connection still takes a
+   * slot of `maxConcurrentUpgradedConnections` and leaves HTTP for good.
+   */
+  writeResponse?: boolean;
+}
+
 /** `IHttpUpgradeFeature`: opaque upgrades such as WebSockets. */
 export interface HttpUpgrade {
   /** True for a request with `Connection: Upgrade` and an `Upgrade` header, on a protocol that supports it. */
   readonly isUpgradableRequest: boolean;
-  /** Sends 101 and hands over the raw connection stream. */
-  upgrade(): Promise<Duplex>;
+  /** Sends 101 (unless `options.writeResponse` is false) and hands over the raw connection stream. */
+  upgrade(options?: UpgradeOptions): Promise<Duplex>;
 }
 /** Key of the {@link HttpUpgrade} request feature. */
 export const HttpUpgradeFeature = featureKey<HttpUpgrade>("HttpUpgrade");
@@ -103,3 +116,42 @@ export interface HttpReset {
 }
 /** Key of the {@link HttpReset} request feature (HTTP/2 only). */
 export const HttpResetFeature = featureKey<HttpReset>("HttpReset");
+
+/**
+ * Interim (1xx) responses before the final one (RFC 9110 §15.2): `100
+ * Continue` on demand, `102 Processing`, `103 Early Hints` (RFC 8297).
+ * Not a Kestrel interface; node:http's `writeContinue`/`writeEarlyHints`
+ * need it.
+ */
+export interface HttpInformationalResponse {
+  /**
+   * Sends a 1xx response with `headers` at once. Throws once the final
+   * response has started. HTTP/1.0 clients get nothing ("A server MUST NOT
+   * send a 1xx response to an HTTP/1.0 client", RFC 9110 §15.2); a `100`
+   * also stops the server from sending its own on the first body read.
+   */
+  sendInformational(statusCode: number, headers?: Iterable<readonly [string, string | readonly string[]]>): void;
+}
+/** Key of the {@link HttpInformationalResponse} request feature. */
+export const HttpInformationalResponseFeature = featureKey<HttpInformationalResponse>("HttpInformationalResponse");
+
+/**
+ * `IConnectionTransportFeature` with `IConnectionLifetimeFeature`: the
+ * connection's byte stream (the TLS stream once TLS middleware ran), when it
+ * closes, and abort. A connection feature, so every request of the
+ * connection sees it. Writing to the stream while a protocol handler owns it
+ * corrupts the connection: it is for addresses, TLS details and socket
+ * options (node:http compatibility's `req.socket`).
+ */
+export interface ConnectionTransport {
+  /** The current byte stream (`ConnectionContext.transport`). */
+  readonly transport: Duplex;
+  /** The stream the transport accepted (a `net.Socket` for TCP and Unix sockets). */
+  readonly rawTransport: Duplex;
+  /** Resolves once the underlying stream has closed. */
+  readonly closed: Promise<void>;
+  /** Tears the connection down at once. */
+  abort(reason?: Error): void;
+}
+/** Key of the {@link ConnectionTransport} connection feature; the server's connections always have it. */
+export const ConnectionTransportFeature = featureKey<ConnectionTransport>("ConnectionTransport");

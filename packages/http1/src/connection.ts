@@ -35,6 +35,7 @@ import {
   type RequestDelegate,
   ResponseStartedError,
   type ServiceContext,
+  type UpgradeOptions,
   UserError,
 } from "@x/abstractions";
 import type { Duplex } from "node:stream";
@@ -50,7 +51,7 @@ import { Http1Request } from "./request.js";
 import { type BodyOwner, emptyBody, Http1RequestBody } from "./request-body.js";
 import { BodyFraming, RequestHead } from "./request-head.js";
 import { Http1Response, type ResponseOwner } from "./response.js";
-import { statusLine } from "./response-head.js";
+import { informationalHead, statusLine } from "./response-head.js";
 import { handOverSocket } from "./upgrade.js";
 
 /** Options of {@link Http1Connection}. */
@@ -328,7 +329,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   }
 
   /** Upgrades the connection (`HttpUpgrade`): sends `101 Switching Protocols` and hands the app the raw stream. Once only. */
-  upgrade(): Promise<Duplex> {
+  upgrade(options?: UpgradeOptions): Promise<Duplex> {
     // Kestrel: "Upgrade cannot be called more than once" (a second call may come while OnStarting runs).
     if (this.#upgradeLocked) return Promise.reject(new UserError("Upgrade cannot be called more than once", "ERR_X_HTTP_ALREADY_UPGRADED"));
     if (!this.isUpgradableRequest) {
@@ -343,7 +344,32 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     this.#upgradeLocked = true;
     // An upgraded connection stops counting toward maxConcurrentConnections (Kestrel).
     this.#connection.features.get(DecrementConcurrentConnectionCountFeature)?.releaseConnection();
+    if (options?.writeResponse === false) {
+      // node:http's 'upgrade': the app writes the 101 (or a refusal) on the raw stream itself.
+      response.markUpgraded();
+      return Promise.resolve().then(() => this.#handOver());
+    }
     return response.writeUpgradeHead().then(() => this.#handOver());
+  }
+
+  /**
+   * Sends a 1xx interim response at once (RFC 9110 §15.2): `100 Continue`
+   * on the app's demand, `102`, `103 Early Hints`. Never to HTTP/1.0 clients.
+   */
+  sendInformational(statusCode: number, headers?: Iterable<readonly [string, string | readonly string[]]>): void {
+    if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 199 || statusCode === 101) {
+      throw new UserError(`Invalid informational status code ${statusCode} (100-199, not 101)`, "ERR_X_HTTP_INVALID_STATUS");
+    }
+    const response = this.#response;
+    if (this.#state !== State.Request || response === null) throw new UserError("There is no request to answer", "ERR_X_HTTP_RESPONSE_COMPLETED");
+    if (response.hasStarted) throw new ResponseStartedError("An informational response must precede the final response");
+    if (this.isHttp10 || this.#aborted) return;
+    if (statusCode === 100) {
+      if (this.#sent100) return;
+      this.#sent100 = true;
+    }
+    this.writeRaw(`${informationalHead(statusCode, headers)}\r\n`);
+    this.#output.flush();
   }
 
   /** After the 101: the socket, and the bytes already read past the request head, go to the app. */

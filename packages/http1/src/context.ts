@@ -13,6 +13,7 @@ import {
   HttpMinRequestBodyDataRateFeature,
   HttpMinResponseDataRateFeature,
   HttpUpgradeFeature,
+  HttpInformationalResponseFeature,
   HttpRequestBodyDetectionFeature,
   HttpRequestLifetimeFeature,
   HttpRequestTrailersFeature,
@@ -26,7 +27,9 @@ import {
   type HttpRequestLifetime,
   type HttpRequestTrailers,
   type HttpUpgrade,
+  type HttpInformationalResponse,
   type MinDataRate,
+  type UpgradeOptions,
 } from "@x/abstractions";
 import type { Duplex } from "node:stream";
 import type { Http1Request } from "./request.js";
@@ -44,7 +47,9 @@ export interface ContextOwner {
   readonly requestTrailers: HeaderMap | null;
   readonly isBodyComplete: boolean;
   readonly isUpgradableRequest: boolean;
-  upgrade(): Promise<Duplex>;
+  upgrade(options?: UpgradeOptions): Promise<Duplex>;
+  /** Sends a 1xx interim response now (before the final response). */
+  sendInformational(statusCode: number, headers?: Iterable<readonly [string, string | readonly string[]]>): void;
   /** The per-request minimum rates changed (the connection times with them). */
   onDataRatesChanged(): void;
 }
@@ -52,7 +57,14 @@ export interface ContextOwner {
 const EMPTY_TRAILERS = new HeaderMap();
 
 export class Http1Context
-  implements HttpContext, HttpRequestLifetime, HttpMaxRequestBodySize, HttpRequestBodyDetection, HttpRequestTrailers, HttpUpgrade
+  implements
+    HttpContext,
+    HttpRequestLifetime,
+    HttpMaxRequestBodySize,
+    HttpRequestBodyDetection,
+    HttpRequestTrailers,
+    HttpUpgrade,
+    HttpInformationalResponse
 {
   /** The minimum request-body rate for this request (`HttpMinRequestBodyDataRateFeature`); null disables. */
   minRequestBodyDataRate: MinDataRate | null;
@@ -105,6 +117,7 @@ export class Http1Context
       f.set(HttpRequestTrailersFeature, this);
       f.set(HttpResponseTrailersFeature, this.response);
       f.set(HttpUpgradeFeature, this);
+      f.set(HttpInformationalResponseFeature, this);
       // Both Kestrel interfaces name their property MinDataRate, so each gets a small view.
       f.set(HttpMinRequestBodyDataRateFeature, new DataRateView(this, "minRequestBodyDataRate", this.#owner));
       f.set(HttpMinResponseDataRateFeature, new DataRateView(this, "minResponseDataRate", this.#owner));
@@ -144,8 +157,13 @@ export class Http1Context
     return this.#owner.isUpgradableRequest;
   }
 
-  upgrade(): Promise<Duplex> {
-    return this.#owner.upgrade();
+  upgrade(options?: UpgradeOptions): Promise<Duplex> {
+    return this.#owner.upgrade(options);
+  }
+
+  // HttpInformationalResponse
+  sendInformational(statusCode: number, headers?: Iterable<readonly [string, string | readonly string[]]>): void {
+    this.#owner.sendInformational(statusCode, headers);
   }
 
   // IHttpMaxRequestBodySizeFeature

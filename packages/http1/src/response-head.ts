@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { InvalidHeaderError, reasonPhrase } from "@x/abstractions";
+import { HeaderMap, InvalidHeaderError, reasonPhrase } from "@x/abstractions";
 
 const STATUS_LINES = new Map<number, string>();
 
@@ -31,4 +31,14 @@ export function fieldLines(name: string, value: string | readonly string[]): str
   let lines = "";
   for (const v of value) lines += `${name}: ${v}\r\n`;
   return lines;
+}
+
+/** The head of a 1xx interim response without its final CRLF; names and values are validated. */
+export function informationalHead(status: number, headers: Iterable<readonly [string, string | readonly string[]]> | undefined): string {
+  let head = statusLine(status, undefined);
+  if (headers === undefined) return head;
+  const checked = new HeaderMap();
+  for (const [name, value] of headers) checked.append(name, value);
+  for (const [name, value] of checked) head += fieldLines(name, value);
+  return head;
 }

@@ -169,6 +169,14 @@ export class Http1Response implements HttpResponse {
     return RESOLVED;
   }
 
+  /** The connection was handed over without a 101 from us (the app writes its own): nothing HTTP follows. */
+  markUpgraded(): void {
+    this.#status = 101;
+    this.#keepAlive = false;
+    this.#onStarting = null;
+    this.#state = State.Completed;
+  }
+
   #writeUpgradeHead(): void {
     if (this.hasStarted) throw new ResponseStartedError("The response has already started");
     // RFC 9110 §7.8: "A sender of Upgrade MUST also send an "upgrade" connection option in

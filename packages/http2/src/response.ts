@@ -142,6 +142,29 @@ export class Http2Response implements HttpResponse {
     (this.#onCompleted ??= []).unshift(callback);
   }
 
+  /**
+   * Sends a 1xx interim response (HEADERS without END_STREAM, RFC 9113
+   * §8.1) before the final one; `101` does not exist in HTTP/2 (§8.6).
+   */
+  sendInformational(statusCode: number, headers?: Iterable<readonly [string, string | readonly string[]]>): void {
+    if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 199 || statusCode === 101) {
+      throw new UserError(`Invalid informational status code ${statusCode} (100-199, not 101)`, "ERR_X_HTTP_INVALID_STATUS");
+    }
+    if (this.#started || this.#completed) throw new ResponseStartedError("An informational response must precede the final response");
+    if (this.#owner.isAborted) return;
+    const fields: HeaderField[] = [{ name: ":status", value: String(statusCode) }];
+    if (headers !== undefined) {
+      const checked = new HeaderMap();
+      for (const [name, value] of headers) checked.append(name, value);
+      for (const [name, value] of checked.entries()) {
+        if (DROPPED.has(name)) continue;
+        if (Array.isArray(value)) for (const v of value) fields.push({ name, value: v });
+        else fields.push({ name, value });
+      }
+    }
+    this.#owner.sendHeaders(fields, false);
+  }
+
   start(): Promise<void> {
     if (this.#started) return RESOLVED;
     return this.#start(false);

@@ -17,6 +17,7 @@ import {
   HttpRequestLifetimeFeature,
   HttpRequestTrailersFeature,
   HttpResetFeature,
+  HttpInformationalResponseFeature,
   HttpResponseTrailersFeature,
   NotSupportedError,
   UserError,
@@ -148,6 +149,7 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
       f.set(HttpRequestTrailersFeature, this);
       f.set(HttpResponseTrailersFeature, this.response);
       f.set(HttpResetFeature, this);
+      f.set(HttpInformationalResponseFeature, this.response);
       // Kestrel: on HTTP/2 the request rate is per connection; the feature accepts only null.
       f.set(HttpMinRequestBodyDataRateFeature, new NullOnlyDataRate());
       // The response rate feature is absent on HTTP/2, as in Kestrel.

@@ -21,6 +21,6 @@ export type { HttpsConnectionAdapterOptions, ServerCertificate } from "@x/https-
 export { createProtocolSelector } from "./protocol-selection.js";
 export type { ProtocolHandlers } from "./protocol-selection.js";
 export { DEFAULT_SHUTDOWN_TIMEOUT_MS, Server } from "./server.js";
-export type { RebindFailure, ServerDependencies } from "./server.js";
+export type { ConnectionListenerFactory, RebindFailure, ServerDependencies } from "./server.js";
 export { ServerOptions } from "./server-options.js";
 export type { ConfigureListenOptions } from "./server-options.js";

@@ -11,6 +11,7 @@ import {
   composeConnectionMiddleware,
   type ConnectionContext,
   type ConnectionDelegate,
+  type EndPoint,
   FeatureCollection,
   HeartbeatTimer,
   freezeLimits,
@@ -27,7 +28,7 @@ import {
 } from "@x/abstractions";
 import { processHttp1Connection } from "@x/http1";
 import { processHttp2Connection } from "@x/http2";
-import { SocketTransportFactory } from "@x/transport-sockets";
+import { type SocketListener, SocketTransportFactory } from "@x/transport-sockets";
 import { bindAll, type BindEndPoint, type BoundEndpoint, resolveListenOptions } from "./address-binder.js";
 import { ConnectionManager } from "./connection-manager.js";
 import type { ListenOptions } from "./listen-options.js";
@@ -41,6 +42,18 @@ export interface ServerDependencies {
   clock?: Clock;
   /** Set false in tests that drive `heartbeat.tick()` by hand. */
   startHeartbeatTimer?: boolean;
+  /**
+   * Binds the endpoints instead of a `SocketTransportFactory` of the
+   * server's own (Kestrel's pluggable `IConnectionListenerFactory`): for
+   * listeners bound elsewhere, such as node:http compatibility's
+   * synchronously bound `net.Server` (`SocketTransportFactory.adopt`).
+   */
+  transport?: ConnectionListenerFactory;
+}
+
+/** Creates the listener of one endpoint; `onConnection` receives every accepted connection. */
+export interface ConnectionListenerFactory {
+  bind(endPoint: EndPoint, onConnection: (connection: ConnectionContext) => void): Promise<SocketListener>;
 }
 
 /** An endpoint `rebind` could not bind, and why. */
@@ -97,7 +110,7 @@ export class Server {
     this.#clock = deps.clock ?? systemClock;
     this.#startTimer = deps.startHeartbeatTimer ?? true;
     this.heartbeat = new HeartbeatTimer(this.#clock, this.#loggerFactory.createLogger("X.Server.Heartbeat"));
-    const transport = new SocketTransportFactory({ logger: this.#loggerFactory.createLogger("X.Transport.Sockets") });
+    const transport = deps.transport ?? new SocketTransportFactory({ logger: this.#loggerFactory.createLogger("X.Transport.Sockets") });
     this.#bind = (endPoint, lo) => transport.bind(endPoint, this.#onConnectionFor(lo));
     this.features.set(ServerAddressesFeature, this.#serverAddresses);
   }
@@ -110,6 +123,20 @@ export class Server {
   /** Open connections. */
   get connectionCount(): number {
     return this.#manager?.count ?? 0;
+  }
+
+  /**
+   * Asks every open connection to close gracefully while the server keeps
+   * listening: idle keep-alive connections close at once, busy ones after
+   * their response (HTTP/2: GOAWAY). Upgraded connections are not affected.
+   */
+  requestCloseConnections(): void {
+    this.#manager?.requestCloseAll();
+  }
+
+  /** Aborts every open connection at once (requests in flight included) while the server keeps listening. */
+  abortConnections(): void {
+    this.#manager?.abortAll();
   }
 
   /** Binds every endpoint and starts accepting connections for `app`. Once only. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ListenOptions, Server, Socket } from "node:net";
-import { type EndPoint, formatEndPoint, ipEndPoint } from "@x/abstractions";
+import { type EndPoint, formatEndPoint, ipEndPoint, unixEndPoint } from "@x/abstractions";
 import { acceptSocket, type ConnectionHandler, createSocketErrorListener } from "./accept-socket.js";
 import { toBindError } from "./errors.js";
 import type { ResolvedSocketTransportOptions } from "./socket-transport-options.js";
@@ -58,6 +58,35 @@ export class NetSocketListener implements SocketListener {
         resolve();
       });
     });
+    this.#serve();
+  }
+
+  /**
+   * Serves a `net.Server` whose `listen()` was already called (node's
+   * synchronous bind, as node:http compatibility needs): resolves once it
+   * listens; rejects with a typed bind error if binding failed.
+   */
+  async attach(): Promise<void> {
+    const server = this.#server;
+    if (!server.listening) {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (error: unknown) => {
+          server.off("listening", onListening);
+          reject(toBindError(this.#endPoint, error));
+        };
+        const onListening = () => {
+          server.off("error", onError);
+          resolve();
+        };
+        server.once("error", onError);
+        server.once("listening", onListening);
+      });
+    }
+    this.#serve();
+  }
+
+  #serve(): void {
+    const server = this.#server;
     // From here on no error may escape as an exception: an 'error' event
     // without a listener would crash the process (EMFILE while accepting,
     // for one). Log it and keep the listener up.
@@ -67,6 +96,8 @@ export class NetSocketListener implements SocketListener {
     const address = server.address();
     if (address !== null && typeof address === "object") {
       this.#endPoint = ipEndPoint(address.address, address.port);
+    } else if (typeof address === "string") {
+      this.#endPoint = unixEndPoint(address);
     }
   }
 

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { createServer, type ListenOptions } from "node:net";
-import type { EndPoint } from "@x/abstractions";
+import { createServer, type ListenOptions, type Server as NetServer } from "node:net";
+import { type EndPoint, ipEndPoint, OptionsValidationError, unixEndPoint } from "@x/abstractions";
 import type { ConnectionHandler } from "./accept-socket.js";
 import { NetSocketListener, type SocketListener } from "./socket-listener.js";
 import {
@@ -55,6 +55,25 @@ export class SocketTransportFactory {
     const listener = new NetSocketListener(server, endPoint, this.#options, onConnection);
     await listener.listen(toListenOptions(endPoint, backlog));
     return listener;
+  }
+
+  /**
+   * Accepts connections from a `net.Server` the caller created and called
+   * `listen()` on (node's `listen()` binds synchronously, so `address()`
+   * answers at once: node:http compatibility needs that). The server must
+   * be `allowHalfOpen`, as the ones `bind` creates are. Resolves once it
+   * listens; rejects with `AddressInUseError`/`AddressNotAvailableError`.
+   *
+   * @throws OptionsValidationError when `server` is not `allowHalfOpen`.
+   */
+  adopt(server: NetServer, onConnection: ConnectionHandler): Promise<SocketListener> {
+    if ((server as NetServer & { allowHalfOpen?: boolean }).allowHalfOpen !== true) {
+      throw new OptionsValidationError("An adopted net.Server must be created with { allowHalfOpen: true }: the protocol decides when to close", "allowHalfOpen");
+    }
+    const address = server.address();
+    const endPoint: EndPoint = typeof address === "string" ? unixEndPoint(address) : address !== null ? ipEndPoint(address.address, address.port) : ipEndPoint("::", 0);
+    const listener = new NetSocketListener(server, endPoint, this.#options, onConnection);
+    return listener.attach().then(() => listener);
   }
 }
 
