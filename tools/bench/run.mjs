@@ -7,25 +7,14 @@
 //
 //   node run.mjs [--runs 3] [--duration 5] [--connections 50] [--pipeline 16]
 //                [--memory-connections 5000] [--servers x,node-http,raw-net] [--no-memory]
-import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { connect } from "node:net";
-import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { load as loadWith, median, pin, startServer, stopServer, useWrk } from "./lib/harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const opts = parseArgs(process.argv.slice(2));
-const has = (cmd) => {
-  try {
-    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-};
-const pin = has("taskset") && cpus().length >= 2;
-const useWrk = has("wrk");
 
 function parseArgs(argv) {
   const o = { runs: 3, duration: 5, connections: 50, pipeline: 16, memoryConnections: 5000, servers: ["x", "node-http", "raw-net"], memory: true };
@@ -42,66 +31,7 @@ function parseArgs(argv) {
   return o;
 }
 
-function startServer(name) {
-  const file = join(here, "servers", `${name}.mjs`);
-  const args = ["--expose-gc", file];
-  const child = pin ? spawn("taskset", ["-c", "0", process.execPath, ...args], { stdio: ["ignore", "pipe", "inherit"] }) : spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 10_000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), pid: child.pid });
-      }
-    });
-  });
-}
-
-async function stopServer(s) {
-  s.child.kill("SIGTERM");
-  await new Promise((r) => {
-    const t = setTimeout(() => {
-      s.child.kill("SIGKILL");
-      r();
-    }, 3000);
-    s.child.once("exit", () => {
-      clearTimeout(t);
-      r();
-    });
-  });
-}
-
-function toMs(v, unit) {
-  const n = Number(v);
-  return unit === "us" ? n / 1000 : unit === "s" ? n * 1000 : n;
-}
-
-function runWrk(port, duration, pipeline) {
-  const args = ["-t1", `-c${opts.connections}`, `-d${duration}s`, "--latency", `http://127.0.0.1:${port}/`];
-  if (pipeline > 1) args.splice(3, 0, "-s", join(here, "pipeline.lua"));
-  const cmd = pin ? "taskset" : "wrk";
-  const full = pin ? ["-c", "1", "wrk", ...args] : args;
-  const out = execFileSync(cmd, full, { encoding: "utf8", env: { ...process.env, PIPELINE: String(pipeline) } });
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
-  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
-  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(out);
-  return { rps, p99Ms: p99 ? toMs(p99[1], p99[2]) : null, errors: errors ? errors[0] : null };
-}
-
-async function runAutocannon(port, duration, pipeline) {
-  const autocannon = (await import("autocannon")).default;
-  const r = await autocannon({ url: `http://127.0.0.1:${port}/`, connections: opts.connections, duration, pipelining: pipeline });
-  return { rps: r.requests.average, p99Ms: r.latency.p99, errors: r.non2xx || r.errors ? `non2xx ${r.non2xx}, errors ${r.errors}` : null };
-}
-
-const load = (port, duration, pipeline) => (useWrk ? runWrk(port, duration, pipeline) : runAutocannon(port, duration, pipeline));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
+const load = (port, duration, pipeline) => loadWith(port, duration, pipeline, opts.connections);
 
 function rssKb(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));

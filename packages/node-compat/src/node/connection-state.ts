@@ -24,20 +24,28 @@ export class ConnectionState {
   readonly transport: Duplex | null;
   /** The stream as `req.socket`: a real `net.Socket` (or `tls.TLSSocket`), else null. */
   readonly socket: Socket | null;
-  /** The addresses the connection showed first: a request with other ones was rewritten by middleware. */
-  readonly info: ConnectionInfo;
+  /** The addresses of the connection itself (as the socket has them), once a request showed them. */
+  ownInfo: ConnectionInfo | null = null;
   /** The HTTP/1.x exchange in flight (requests on one connection run one at a time). */
   current: ConnectionExchange | null = null;
   /** Requests seen on this connection (node's `maxRequestsPerSocket`). */
   requests = 0;
   closed = false;
 
-  constructor(transport: Duplex | null, info: ConnectionInfo) {
+  constructor(transport: Duplex | null) {
     this.transport = transport;
     this.socket = transport instanceof Socket ? transport : null;
-    this.info = info;
     transport?.once("close", onTransportClose.bind(undefined, this));
   }
+}
+
+/** Whether `info` is the connection's own addresses, not ones middleware (forwarded headers) put there for one request. */
+export function isOwnInfo(state: ConnectionState, info: ConnectionInfo): boolean {
+  if (info === state.ownInfo) return true;
+  const socket = state.socket;
+  if (socket === null || info.remoteAddress !== (socket.remoteAddress ?? null) || info.remotePort !== (socket.remotePort ?? 0)) return false;
+  state.ownInfo = info;
+  return true;
 }
 
 function onTransportClose(state: ConnectionState): void {
@@ -59,7 +67,7 @@ export function connectionStateOf(ctx: HttpContext): ConnectionState {
   const key: object = transport?.rawTransport ?? info;
   state = byTransport.get(key);
   if (state === undefined) {
-    state = new ConnectionState(transport?.transport ?? null, info);
+    state = new ConnectionState(transport?.transport ?? null);
     byTransport.set(key, state);
   }
   byInfo.set(info, state);

@@ -14,7 +14,7 @@
 import { BadHttpRequestError, HttpRequestTrailersFeature, type HttpContext } from "@x/abstractions";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { type ConnectionExchange, type ConnectionState, connectionStateOf } from "./connection-state.js";
+import { type ConnectionExchange, type ConnectionState, connectionStateOf, isOwnInfo } from "./connection-state.js";
 import { createIncomingMessage, type IncomingMessageClass } from "./incoming-message.js";
 import { connectionReset } from "./node-errors.js";
 import { createServerResponse, type ServerResponseClass } from "./server-response.js";
@@ -82,7 +82,7 @@ export class Exchange implements ConnectionExchange {
     this.isHttp2 = ctx.request.protocol === "HTTP/2";
     const connection = (this.connection = connectionStateOf(ctx));
     if (socketOverride !== undefined) this.socket = socketOverride;
-    else if (!this.isHttp2 && connection.socket !== null && connection.info === ctx.connection) this.socket = connection.socket;
+    else if (!this.isHttp2 && connection.socket !== null && isOwnInfo(connection, ctx.connection)) this.socket = connection.socket;
     else this.socket = new StreamSocket(ctx, connection.transport);
     this.done = new Promise<void>((resolve, reject) => {
       this.#resolve = resolve;
@@ -159,7 +159,14 @@ export class Exchange implements ConnectionExchange {
       const e = error as BadHttpRequestError & { status?: number; expose?: boolean };
       e.status ??= e.statusCode;
       e.expose ??= true;
-      this.req.destroy(e);
+      // Not `destroy(e)`: Express's finalhandler (and others) answer an error only once the
+      // request has ended, and our server reads no more of a rejected body. So the error goes
+      // to its listeners and the stream then ends, as node:http's would after a dump.
+      // `complete` too: nothing more will come, and on-finished (Express, Koa) waits for it.
+      this.#bodyEnded = true;
+      this.req.complete = true;
+      if (this.req.listenerCount("error") > 0) this.req.emit("error", e);
+      this.req.push(null);
       return;
     }
     this.onConnectionClosed();
