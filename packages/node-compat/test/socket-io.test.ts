@@ -3,9 +3,9 @@
  * 'upgrade' events as it does to node:http's, serves its client script,
  * long-polling and the WebSocket upgrade.
  */
-import { once } from "node:events";
+import type { Server as NodeHttpServer } from "node:http";
 import { Server as SocketIoServer } from "socket.io";
-import { io as connectClient } from "socket.io-client";
+import { io as connectClient, type Socket as ClientSocket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CompatServer, createServer } from "../src/index.js";
 
@@ -16,7 +16,9 @@ afterEach(async () => {
 
 async function start(): Promise<{ server: CompatServer; io: SocketIoServer; url: string }> {
   const server = createServer((_req, res) => res.end("not socket.io"));
-  const io = new SocketIoServer(server);
+  // socket.io's types name node's http.Server; at run time it uses only
+  // listeners(), removeAllListeners() and on() for 'request' and 'upgrade'.
+  const io = new SocketIoServer(server as unknown as NodeHttpServer);
   io.on("connection", (socket) => {
     socket.on("ping-me", (text: string, ack: (reply: string) => void) => ack(`pong ${text}`));
     socket.emit("welcome", socket.conn.transport.name);
@@ -27,12 +29,17 @@ async function start(): Promise<{ server: CompatServer; io: SocketIoServer; url:
   return { server, io, url: `http://127.0.0.1:${port}` };
 }
 
+/** The first arguments of the client's next `event` (socket.io-client's emitter is not node's). */
+function next(client: ClientSocket, event: string): Promise<unknown[]> {
+  return new Promise((resolve) => client.once(event, (...args: unknown[]) => resolve(args)));
+}
+
 describe("socket.io on createServer", () => {
   it.each(["websocket", "polling"] as const)("connects over %s, emits and acknowledges", async (transport) => {
     const { url } = await start();
     const client = connectClient(url, { transports: [transport], reconnection: false, timeout: 5_000 });
     cleanups.push(() => client.close());
-    const [welcome] = await once(client, "welcome");
+    const [welcome] = await next(client, "welcome");
     expect(welcome).toBe(transport);
     const reply = await client.timeout(5_000).emitWithAck("ping-me", "hi");
     expect(reply).toBe("pong hi");
@@ -42,7 +49,7 @@ describe("socket.io on createServer", () => {
     const { url } = await start();
     const client = connectClient(url, { transports: ["polling", "websocket"], reconnection: false, timeout: 5_000 });
     cleanups.push(() => client.close());
-    await once(client, "connect");
+    await next(client, "connect");
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("no upgrade within 5 s")), 5_000);
       const check = () => {
