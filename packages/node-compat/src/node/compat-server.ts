@@ -337,8 +337,10 @@ export class CompatServer extends EventEmitter {
 
 /** A bind failure as node reports it: the system error (`EADDRINUSE`, ...) where there is one. */
 function nodeBindError(error: unknown): unknown {
-  const cause = (error as { cause?: unknown })?.cause;
-  if (cause instanceof Error && typeof (cause as NodeJS.ErrnoException).code === "string") return cause;
+  // Ours wraps it (server start → AddressInUseError → the system error).
+  for (let at = error, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) {
+    if (typeof (at as NodeJS.ErrnoException).syscall === "string") return at;
+  }
   return error;
 }
 

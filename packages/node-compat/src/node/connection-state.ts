@@ -2,9 +2,9 @@
  * What the bridge keeps per connection, found from a request in one
  * `WeakMap` lookup: the connection's socket (node:http gives every request
  * of a connection the same `req.socket`), the exchange in flight, and the
- * request count for `maxRequestsPerSocket`. One 'close' listener per
- * connection tells the exchange in flight that its client went away,
- * where node:http's `abortIncoming` does the same.
+ * request count for `maxRequestsPerSocket`. One 'close' and one 'end'
+ * listener per connection tell the exchange in flight that its client went
+ * away, where node:http's `abortIncoming` does the same.
  *
  * @module
  */
@@ -36,6 +36,7 @@ export class ConnectionState {
     this.transport = transport;
     this.socket = transport instanceof Socket ? transport : null;
     transport?.once("close", onTransportClose.bind(undefined, this));
+    transport?.once("end", onTransportEnd.bind(undefined, this));
   }
 }
 
@@ -50,6 +51,17 @@ export function isOwnInfo(state: ConnectionState, info: ConnectionInfo): boolean
 
 function onTransportClose(state: ConnectionState): void {
   state.closed = true;
+  const current = state.current;
+  state.current = null;
+  current?.onConnectionClosed();
+}
+
+/**
+ * The client's FIN: node:http (httpAllowHalfOpen off, its default) aborts the
+ * requests in flight (`abortIncoming`) and ends the socket, so `res` closes
+ * without 'finish'. A long poll or an event stream learns the client left.
+ */
+function onTransportEnd(state: ConnectionState): void {
   const current = state.current;
   state.current = null;
   current?.onConnectionClosed();

@@ -18,8 +18,8 @@
  *
  * @module
  */
-import { HttpInformationalResponseFeature, type HeaderMap } from "@x/abstractions";
-import { type IncomingMessage, STATUS_CODES, type ServerResponse, validateHeaderName, validateHeaderValue } from "node:http";
+import { HttpInformationalResponseFeature, type HeaderMap, reasonPhrase } from "@x/abstractions";
+import { type IncomingMessage, type ServerResponse, validateHeaderName, validateHeaderValue } from "node:http";
 import type { Duplex } from "node:stream";
 import { bindExchange, type Exchange, exchangeOf } from "./exchange.js";
 import { alreadyFinished, contentLengthMismatch, invalidArgValue, invalidChunk, nullValues, streamDestroyed, writeAfterEnd } from "./node-errors.js";
@@ -92,7 +92,10 @@ function storeHeader(this: Res, firstLine: string, headers: unknown): void {
   if (exchange.handedOff || exchange.aborted || response.hasStarted) return;
   response.statusCode = this.statusCode;
   const message = this.statusMessage;
-  if (message !== undefined && message !== STATUS_CODES[this.statusCode]) response.reasonPhrase = message;
+  // node's status line carries statusMessage, by default node's STATUS_CODES
+  // phrase (418 "I'm a Teapot", 413 "Payload Too Large"); ours only where it
+  // differs from what our protocol layer would write.
+  if (message !== undefined && message !== reasonPhrase(this.statusCode)) response.reasonPhrase = message;
   const map = response.headers;
   if (headers !== null && headers !== undefined && headers === (this as unknown as Record<symbol, OutHeaders>)[kOutHeaders]) {
     const entries = headers as Record<string, [string, unknown]>;
