@@ -50,6 +50,7 @@ export { DateHeaderValue, HEARTBEAT_INTERVAL_MS, HeartbeatTimer } from "./heartb
 export type { DateHeaderSource, Heartbeat, HeartbeatHandler, ResourceCounter, ServiceContext } from "./service-context.js";
 export { reasonPhrase } from "./status-codes.js";
 export {
+  ClientErrorFeature,
   ConnectionTransportFeature,
   DecrementConcurrentConnectionCountFeature,
   HttpConnectionFeature,
@@ -66,6 +67,7 @@ export {
   ServerAddressesFeature,
 } from "./well-known-features.js";
 export type {
+  ClientErrorHandler,
   ConnectionTransport,
   DecrementConcurrentConnectionCount,
   HttpInformationalResponse,

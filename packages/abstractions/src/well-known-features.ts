@@ -155,3 +155,19 @@ export interface ConnectionTransport {
 }
 /** Key of the {@link ConnectionTransport} connection feature; the server's connections always have it. */
 export const ConnectionTransportFeature = featureKey<ConnectionTransport>("ConnectionTransport");
+
+/**
+ * A handler for requests the server rejects before any app sees them (a
+ * malformed head, one too large, too slow): node:http's `'clientError'`. While
+ * `active`, the HTTP/1.x layer writes nothing for such a request: it hands
+ * the raw stream over, as on an upgrade, and the handler answers (or not)
+ * and closes it. While not, the server answers itself (400, 408, 414, 431, 505).
+ */
+export interface ClientErrorHandler {
+  /** Whether the handler takes rejected requests now (node: a 'clientError' listener exists). */
+  readonly active: boolean;
+  /** `error` says why (its `statusCode` is what the server would answer); `stream` is the connection's, past any TLS; `received` the bytes read so far. */
+  onRejectedRequest(error: Error & { readonly statusCode: number; readonly reason: string }, stream: Duplex, received: Buffer): void;
+}
+/** Key of the {@link ClientErrorHandler} connection feature. */
+export const ClientErrorFeature = featureKey<ClientErrorHandler>("ClientError");

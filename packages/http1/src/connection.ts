@@ -23,6 +23,7 @@ import {
   type AccessLog,
   connectionInfoOf,
   BadHttpRequestError,
+  ClientErrorFeature,
   ConnectionAbortedError,
   type ConnectionContext,
   type ConnectionInfo,
@@ -738,6 +739,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
   #rejectRequest(error: BadHttpRequestError): void {
     this.#logger.debug({ connectionId: this.#connection.id, reason: error.reason, status: error.statusCode }, `Connection bad request data: ${error.message}`);
     const hadBytes = !this.#parser.isIdle || this.#input.length > 0;
+    if ((hadBytes || error.statusCode !== 408) && this.#handOverRejected(error)) return;
     if (hadBytes || error.statusCode !== 408) {
       let head = `${statusLine(error.statusCode, undefined)}content-length: 0\r\nconnection: close\r\ndate: ${this.dateHeader}\r\n`;
       if (this.serverHeader !== null) head += this.serverHeader;
@@ -746,6 +748,32 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     }
     this.#input.reset();
     this.#closeGracefully();
+  }
+
+  /**
+   * A `ClientErrorFeature` handler (node:http's 'clientError') may answer the
+   * rejected request itself: then nothing of ours is written, the stream is
+   * handed over as on an upgrade, and the handler closes it.
+   */
+  #handOverRejected(error: BadHttpRequestError): boolean {
+    const handler = this.#connection.features.get(ClientErrorFeature);
+    if (handler === undefined || !handler.active || this.#state !== State.Head) return false;
+    const received = Buffer.from(this.#input.buf.subarray(this.#input.start, this.#input.end));
+    this.#input.reset();
+    this.#state = State.Upgraded;
+    this.#timeout = Timeout.None;
+    this.#readRate = this.#writeRate = null;
+    this.#service.heartbeat.remove(this);
+    this.#paused = false;
+    this.#logAccess(error.statusCode, 0, true);
+    const stream = handOverSocket(this.#socket, HTTP_LISTENERS, null);
+    try {
+      handler.onRejectedRequest(error, stream, received);
+    } catch (e) {
+      this.#logger.error({ connectionId: this.#connection.id, err: e }, "The client error handler threw");
+      this.#abort();
+    }
+    return true;
   }
 
   #logAccess(status: number, bytes: number, rejected: boolean): void {

@@ -13,4 +13,5 @@ export type { IncomingMessageClass } from "./node/incoming-message.js";
 export type { ServerResponseClass } from "./node/server-response.js";
 export { fromNodeHandler, fromNodeMiddleware } from "./node/from-node-handler.js";
 export type { NodeHandler, NodeHandlerOptions, NodeMiddleware, NodeUpgradeHandler } from "./node/from-node-handler.js";
-// ---- fetch handlers (fromFetchHandler) ----
+export { fromFetchHandler } from "./fetch/from-fetch-handler.js";
+export type { FetchEnv, FetchHandler } from "./fetch/from-fetch-handler.js";

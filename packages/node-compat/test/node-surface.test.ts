@@ -378,3 +378,53 @@ describe("node:http's events and flow control on ours", () => {
     expect(header(res, "vary")).toBe("Accept, Origin");
   });
 });
+
+describe("'clientError' on ours as on node:http", () => {
+  it("hands a malformed request to the listener with node's code; the listener answers on the socket", async () => {
+    const pair = await startPair({
+      builder: (create) => {
+        const server = create((_req, res) => res.end("app"));
+        server.on("clientError", (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: import("node:stream").Duplex) => {
+          socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ncode=${error.code} raw=${error.rawPacket !== undefined}`);
+        });
+        return server;
+      },
+    });
+    try {
+      for (const target of [pair.node, pair.ours]) {
+        for (const [bytes, code] of [
+          ["GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", "HPE_INVALID_HEADER_TOKEN"],
+          [`GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(70_000)}\r\n\r\n`, "HPE_HEADER_OVERFLOW"],
+        ] as const) {
+          const socket = await openSocket(target.port);
+          const chunks: Buffer[] = [];
+          socket.on("data", (c: Buffer) => chunks.push(c));
+          socket.on("error", () => {});
+          socket.write(bytes);
+          await within(once(socket, "close"), `clientError answer from ${target.side}`);
+          const text = Buffer.concat(chunks).toString();
+          expect(text, target.side).toMatch(/^HTTP\/1\.1 400 Bad Request/);
+          expect(text, target.side).toContain(`code=${code} raw=true`);
+        }
+      }
+    } finally {
+      await pair.close();
+    }
+  });
+
+  it("answers by itself when nobody listens", async () => {
+    const server = createServer((_req, res) => res.end("app"));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const socket = await openSocket((server.address() as { port: number }).port);
+      const chunks: Buffer[] = [];
+      socket.on("data", (c: Buffer) => chunks.push(c));
+      socket.write("GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");
+      await within(once(socket, "end"), "400");
+      socket.destroy();
+      expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 400 /);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});

@@ -4,7 +4,7 @@
  * does), `close`, `closeAllConnections`, `closeIdleConnections`,
  * `setTimeout` and node's timeouts mapped onto Kestrel's limits, and the
  * events `request`, `upgrade`, `checkContinue`, `checkExpectation`,
- * `dropRequest`, `connection`, `listening`, `close`, `error`.
+ * `dropRequest`, `clientError`, `connection`, `listening`, `close`, `error`.
  *
  * @module
  */
@@ -15,6 +15,7 @@ import { SocketTransportFactory } from "@x/transport-sockets";
 import { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
+import { clientErrorMiddleware } from "./client-error.js";
 import type { Exchange } from "./exchange.js";
 import { exchangeOptions, isUpgradeRequest, type NodeHandlerOptions, runExchange, runUpgrade } from "./from-node-handler.js";
 import { type ListenCall, parseListenArguments } from "./listen-arguments.js";
@@ -166,8 +167,13 @@ export class CompatServer extends EventEmitter {
     options.addServerHeader = this.#options.addServerHeader ?? false;
     Object.assign(options.limits, this.#limits);
     Object.assign(options.limits.http2, this.#limits.http2);
+    const clientErrors = clientErrorMiddleware(
+      () => this.listenerCount("clientError") > 0,
+      (error, socket) => this.emit("clientError", error, socket),
+    );
     const configure = (lo: ListenOptions) => {
       if (this.#options.protocols !== undefined) lo.protocols = this.#options.protocols;
+      lo.use(clientErrors);
       const certificate = this.#certificate();
       if (certificate !== undefined) lo.useHttps(certificate);
       this.#options.configureEndpoint?.(lo);
@@ -204,6 +210,11 @@ export class CompatServer extends EventEmitter {
   }
 
   #onConnection(socket: Socket): void {
+    // node forwards a connection's socket errors to 'clientError' (ECONNRESET, ...), where
+    // listened for; the socket is destroyed by the error either way.
+    socket.on("error", (error) => {
+      if (this.listenerCount("clientError") > 0) this.emit("clientError", error, socket);
+    });
     if (this.timeout > 0) {
       socket.setTimeout(this.timeout, () => {
         if (!this.emit("timeout", socket)) socket.destroy();

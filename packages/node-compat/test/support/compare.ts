@@ -251,6 +251,8 @@ export interface NormaliseOptions {
   gunzip?: boolean;
   /** More header names to leave out (lower case), e.g. ones holding a time. */
   ignoreHeaders?: string[];
+  /** Leave the reason phrase out (a fetch Response has none; each server writes its own table's). */
+  ignoreStatusMessage?: boolean;
 }
 
 /** The comparable view of a response (see the module comment). */
@@ -263,7 +265,7 @@ export function normalise(response: RawResponse, options: NormaliseOptions = {})
   if (options.gunzip === true && response.headers.some(([n, v]) => n.toLowerCase() === "content-encoding" && v === "gzip")) body = gunzipSync(body);
   return {
     status: response.status,
-    statusMessage: response.statusMessage,
+    statusMessage: options.ignoreStatusMessage === true ? "" : response.statusMessage,
     headers,
     lengthKnown: response.framing !== "close",
     bodyLength: body.length,
