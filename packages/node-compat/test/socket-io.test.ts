@@ -3,7 +3,6 @@
  * 'upgrade' events as it does to node:http's, serves its client script,
  * long-polling and the WebSocket upgrade.
  */
-import type { Server as NodeHttpServer } from "node:http";
 import { Server as SocketIoServer } from "socket.io";
 import { io as connectClient, type Socket as ClientSocket } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,9 +15,8 @@ afterEach(async () => {
 
 async function start(): Promise<{ server: CompatServer; io: SocketIoServer; url: string }> {
   const server = createServer((_req, res) => res.end("not socket.io"));
-  // socket.io's types name node's http.Server; at run time it uses only
-  // listeners(), removeAllListeners() and on() for 'request' and 'upgrade'.
-  const io = new SocketIoServer(server as unknown as NodeHttpServer);
+  // No cast: a CompatServer fits socket.io's (and ws's, Fastify's) http.Server type.
+  const io = new SocketIoServer(server);
   io.on("connection", (socket) => {
     socket.on("ping-me", (text: string, ack: (reply: string) => void) => ack(`pong ${text}`));
     socket.emit("welcome", socket.conn.transport.name);

@@ -5,7 +5,6 @@
  * them, and Kestrel's `maxConcurrentUpgradedConnections`.
  */
 import { once } from "node:events";
-import type { Server as NodeHttpServer } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
 import { type CompatServer, createServer, type CreateServerOptions } from "../src/index.js";
@@ -52,8 +51,7 @@ async function open(url: string): Promise<WebSocket> {
 
 function echoServer(options: CreateServerOptions = {}): { server: CompatServer; wss: WebSocketServer } {
   const server = createServer(options, (_req, res) => res.end("plain http"));
-  // ws's types name node's http.Server; it uses only on('upgrade'/'listening'/'error').
-  const wss = new WebSocketServer({ server: server as unknown as NodeHttpServer });
+  const wss = new WebSocketServer({ server });
   wss.on("connection", (ws, req) => {
     ws.send(`hello ${req.url}`);
     ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary }));

@@ -122,16 +122,26 @@ export class CompatServer extends EventEmitter {
   set maxHeadersCount(count: number | null) {
     this.#limits.maxRequestHeaderCount = count === null ? 2_147_483_647 : fromNodeValue("maxHeadersCount", count);
   }
-  /** Kestrel's MaxConcurrentConnections (null = no limit). */
-  get maxConnections(): number | null {
-    return this.#limits.maxConcurrentConnections;
+  /** Kestrel's MaxConcurrentConnections (Infinity, as set or when unset, = no limit). */
+  get maxConnections(): number {
+    return this.#limits.maxConcurrentConnections ?? Number.POSITIVE_INFINITY;
   }
-  set maxConnections(count: number | null) {
-    this.#limits.maxConcurrentConnections = count === null || count === Number.POSITIVE_INFINITY ? null : Math.floor(count);
+  set maxConnections(count: number) {
+    this.#limits.maxConcurrentConnections = count === null || count === undefined || count === Number.POSITIVE_INFINITY ? null : Math.floor(count);
   }
   /** The limits the server starts with (Kestrel's names); change them before `listen`. */
   get limits() {
     return this.#limits;
+  }
+
+  /**
+   * node's deprecated `server.connections` (DEP0020; `getConnections(cb)` is
+   * the supported form): the open connections. Also what makes a
+   * `CompatServer` fit where types ask for node's `http.Server`
+   * (Fastify's `serverFactory`, `ws`, socket.io).
+   */
+  get connections(): number {
+    return (this.#net as unknown as { _connections?: number } | null)?._connections ?? 0;
   }
 
   /** Whether the server is listening. */
@@ -310,9 +320,9 @@ export class CompatServer extends EventEmitter {
   }
 
   /** node's `setTimeout([ms][, callback])`: idle socket timeout; 'timeout' with the socket, else the socket is destroyed. */
-  setTimeout(ms?: number | (() => void), callback?: (socket: Socket) => void): this {
+  setTimeout(ms?: number | ((socket: Socket) => void), callback?: (socket: Socket) => void): this {
     if (typeof ms === "function") {
-      callback = ms as (socket: Socket) => void;
+      callback = ms;
       ms = 0;
     }
     this.timeout = ms ?? 0;
