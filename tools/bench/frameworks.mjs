@@ -28,6 +28,8 @@ const TARGETS = { express: 1.2, fastify: 1.4, hono: 2 };
 const cases = [{ label: "x RequestDelegate", server: "x", env: {} }];
 for (const framework of opts.frameworks) {
   for (const stack of ["node", "x"]) cases.push({ label: `${framework} on ${stack}`, framework, stack, server: "framework", env: { FRAMEWORK: framework, STACK: stack } });
+  // Both replace the global Response by default; this one keeps the platform's.
+  if (framework === "hono") cases.push({ label: "hono on x, platform Response", framework, stack: "x", server: "framework", env: { FRAMEWORK: framework, STACK: "x", PLATFORM_RESPONSE: "1" } });
 }
 
 const runs = Object.fromEntries(cases.map((c) => [c.label, []]));
@@ -62,6 +64,13 @@ for (const framework of opts.frameworks) {
   const ratio = rps[`${framework} on x`] / rps[`${framework} on node`];
   const target = TARGETS[framework];
   lines.push(`- ${framework}: ${ratio.toFixed(2)}x${target ? ` (target >= ${target}x: ${ratio >= target ? "met" : "NOT met"})` : ""}`);
+}
+if (rps["hono on x, platform Response"]) {
+  const ratio = rps["hono on x, platform Response"] / rps["hono on node"];
+  lines.push(`- hono with overrideGlobalResponse: false (the platform's Response): ${ratio.toFixed(2)}x`);
+}
+if (rps["hono on x"]) {
+  lines.push("", `Fetch layer cost: Hono on x costs ${(perRequestUs("hono on x") - perRequestUs("x RequestDelegate")).toFixed(1)} µs/request more than a RequestDelegate (${(perRequestUs("hono on x, platform Response") - perRequestUs("x RequestDelegate")).toFixed(1)} µs with the platform's Response); Hono's own routing and Context are part of it.`);
 }
 if (rps["node on x"]) {
   lines.push(

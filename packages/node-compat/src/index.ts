@@ -14,4 +14,4 @@ export type { ServerResponseClass } from "./node/server-response.js";
 export { fromNodeHandler, fromNodeMiddleware } from "./node/from-node-handler.js";
 export type { NodeHandler, NodeHandlerOptions, NodeMiddleware, NodeUpgradeHandler } from "./node/from-node-handler.js";
 export { fromFetchHandler } from "./fetch/from-fetch-handler.js";
-export type { FetchEnv, FetchHandler } from "./fetch/from-fetch-handler.js";
+export type { FetchEnv, FetchHandler, FetchHandlerOptions } from "./fetch/from-fetch-handler.js";

@@ -3,7 +3,8 @@
  * the lazy Request (instanceof, URL, headers, body readers, stream with
  * backpressure, signal on disconnect), the Response written back (status,
  * reason, several Set-Cookie, streamed body, HEAD, 204), the server's
- * answers (413 over the body limit, 500 for a failing handler) and HTTP/2.
+ * answers (413 over the body limit, 500 for a failing handler) and HTTP/2,
+ * with the platform's Response.
  */
 import { once } from "node:events";
 import { connect as connectH2, constants } from "node:http2";
@@ -26,7 +27,8 @@ async function serve(handler: FetchHandler, configure?: (server: Server) => void
   server.options.addServerHeader = false;
   server.options.listen("127.0.0.1", 0, protocols === undefined ? undefined : (lo) => void (lo.protocols = protocols));
   configure?.(server);
-  await server.start(fromFetchHandler(handler));
+  // The platform's Response here; the light one has its own tests (light-response.test.ts).
+  await server.start(fromFetchHandler(handler, { overrideGlobalResponse: false }));
   servers.push(server);
   const url = server.addresses[0]!;
   return { url, port: Number(new URL(url).port), server };
@@ -299,6 +301,35 @@ describe("the server's answers around a fetch handler", () => {
       expect(headers[constants.HTTP2_HEADER_STATUS]).toBe(200);
       expect(headers["set-cookie"]).toEqual(["a=1", "b=2"]);
       expect(text).toBe(`POST http://127.0.0.1:${port}/h2?x=1 100000`);
+    } finally {
+      session.close();
+    }
+  });
+
+  it("over HTTP/2 refuses a body over the limit as the HTTP/2 layer does, not with the app's answer", async () => {
+    const { port } = await serve(
+      async (req) => {
+        await req.text().catch(() => undefined);
+        return new Response("swallowed", { status: 500 });
+      },
+      (server) => void (server.options.limits.maxRequestBodySize = 1000),
+      "Http2",
+    );
+    const session = connectH2(`http://127.0.0.1:${port}`);
+    session.on("error", () => {});
+    try {
+      const stream = session.request({ ":method": "POST", ":path": "/" });
+      stream.end(Buffer.alloc(5000, 1));
+      // The stream is reset (RST_STREAM PROTOCOL_ERROR, Kestrel's answer once the body outgrows
+      // maxRequestBodySize), or answered 413 when the response could still start: never the app's 500.
+      const outcome = await within(
+        new Promise<string>((resolve) => {
+          stream.on("response", (headers) => resolve(`status ${headers[constants.HTTP2_HEADER_STATUS]}`));
+          stream.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "error"));
+        }),
+        "h2 outcome",
+      );
+      expect(["status 413", "ERR_HTTP2_STREAM_ERROR"]).toContain(outcome);
     } finally {
       session.close();
     }

@@ -63,7 +63,7 @@ if (framework === "node") {
     const server = new Server();
     server.options.addServerHeader = false;
     server.options.listen("127.0.0.1", 0);
-    await server.start(fromFetchHandler(app.fetch));
+    await server.start(fromFetchHandler(app.fetch, { overrideGlobalResponse: process.env.PLATFORM_RESPONSE !== "1" }));
     announce(new URL(server.addresses[0]).port);
     close = () => server.stop(1000);
   }

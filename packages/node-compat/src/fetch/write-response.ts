@@ -7,24 +7,56 @@
  *
  * @module
  */
-import { type HttpContext, reasonPhrase } from "@x/abstractions";
+import { type HeaderMap, type HttpContext, reasonPhrase } from "@x/abstractions";
+import { type HeadersInit, type LightParts, lightParts } from "./light-response.js";
 import { responseSource } from "./response-source.js";
 
-/** Puts `response`'s status and headers on `ctx.response`. */
-function writeHead(ctx: HttpContext, response: Response): void {
+/** Puts the status line's parts on `ctx.response`. */
+function writeStatus(ctx: HttpContext, status: number, statusText: string): void {
   const out = ctx.response;
-  const status = response.status;
   out.statusCode = status;
-  const statusText = response.statusText;
   if (statusText !== "" && statusText !== reasonPhrase(status)) out.reasonPhrase = statusText;
-  const headers = out.headers;
+}
+
+/** Copies a `Headers` onto `map`; what middleware before us set is replaced by the app's field of the same name. */
+function copyHeaders(map: HeaderMap, headers: Headers): void {
   // Headers iterate with lower-case names, validated by fetch, repeated ones
   // combined, and each Set-Cookie on its own (Fetch §5.2, "sort and combine").
-  // What middleware before us set is replaced by the app's field of the same name.
-  for (const [name, value] of response.headers) {
-    if (name !== "set-cookie" && headers.has(name)) headers.set(name, value);
-    else headers.appendTrusted(name, value);
+  for (const [name, value] of headers) {
+    if (name !== "set-cookie" && map.has(name)) map.set(name, value);
+    else map.appendTrusted(name, value);
   }
+}
+
+/** Copies a light response's `HeadersInit` (a record, pairs or `Headers`), validating what fetch would have. */
+function copyHeadersInit(map: HeaderMap, init: HeadersInit | undefined): void {
+  if (init === undefined) return;
+  if (init instanceof Headers) copyHeaders(map, init);
+  else if (Array.isArray(init)) for (const [name, value] of init) setOrAppend(map, name!, value!);
+  else for (const name in init) setOrAppend(map, name, (init as Record<string, string>)[name]!);
+}
+
+function setOrAppend(map: HeaderMap, name: string, value: string): void {
+  // Fetch strips leading and trailing whitespace from values ("normalize").
+  const v = String(value).trim();
+  if (name.toLowerCase() === "set-cookie") map.append(name, v);
+  else map.set(name, v);
+}
+
+/** Writes a light response (light-response.ts) without making the platform's. */
+function writeLight(ctx: HttpContext, parts: LightParts): Promise<void> {
+  writeStatus(ctx, parts.status, parts.statusText);
+  const map = ctx.response.headers;
+  copyHeadersInit(map, parts.headers);
+  const body = parts.body;
+  if (typeof body === "string" && !map.has("content-type")) map.set("content-type", "text/plain;charset=UTF-8");
+  if (body === null) return ctx.response.end();
+  if (!(body instanceof ReadableStream)) return ctx.response.end(body);
+  if (ctx.request.method === "HEAD") {
+    body.cancel().catch(() => {});
+    return ctx.response.end();
+  }
+  return pipeBody(ctx, body);
 }
 
 /** Writes `response` to `ctx`; the promise settles when the body is out (or the client left). */
@@ -33,7 +65,10 @@ export function writeFetchResponse(ctx: HttpContext, response: Response): Promis
     return Promise.reject(new TypeError(`The fetch handler must return a Response, got ${response === null ? "null" : typeof response}`));
   }
   if (ctx.response.hasStarted) return Promise.reject(new Error("The response already started before the fetch handler's Response was written"));
-  writeHead(ctx, response);
+  const light = lightParts(response);
+  if (light !== undefined) return writeLight(ctx, light);
+  writeStatus(ctx, response.status, response.statusText);
+  copyHeaders(ctx.response.headers, response.headers);
   const body = response.body;
   if (body === null) return ctx.response.end();
   const status = response.status;
