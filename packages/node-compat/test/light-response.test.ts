@@ -61,7 +61,12 @@ describe("overrideGlobalResponse (the default)", () => {
     await server.start(
       fromFetchHandler((req) => {
         const path = new URL(req.url).pathname;
-        if (path === "/stream") return new Response(new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode("streamed")), c.close()) }));
+        if (path === "/stream") return new Response(new ReadableStream({
+              start(c) {
+                c.enqueue(new TextEncoder().encode("streamed"));
+                c.close();
+              },
+            }));
         if (path === "/pairs") return new Response("pairs", { headers: [["set-cookie", "a=1"], ["set-cookie", "b=2"], ["x-b", " padded "]] });
         return new Response("light", { status: 202, statusText: "Taken", headers: { "x-a": "1" } });
       }),

@@ -24,7 +24,7 @@ export class FetchRequestBody {
 
   /** The body was read whole, or its stream is being read (fetch's `bodyUsed`). */
   get used(): boolean {
-    return this.#used || (this.#stream != null && this.#stream.locked);
+    return this.#used || this.#stream?.locked === true;
   }
 
   /** Whether the request has a body at all (fetch: `body === null` when not; never for GET/HEAD). */

@@ -262,7 +262,8 @@ function addTrailers(this: Res, headers: Record<string, string | string[]> | [st
 }
 
 /** `res.destroy([error])`: aborts the request, as node destroys the socket. */
-function destroy(this: Res, error?: Error): Res {
+// node passes `error` on to `socket.destroy(error)`; ours aborts the request, which has no error to carry.
+function destroy(this: Res, _error?: Error): Res {
   if (this.destroyed) return this;
   this.destroyed = true;
   const exchange = exchangeOf(this);
