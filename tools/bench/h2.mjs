@@ -12,6 +12,7 @@ import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generate } from "selfsigned";
+import { stopServer } from "./lib/harness.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const opts = { runs: 3, duration: 5, clients: 16, streams: 32 };
@@ -59,20 +60,6 @@ function startServer(name) {
   });
 }
 
-async function stop(s) {
-  s.child.kill("SIGTERM");
-  await new Promise((r) => {
-    const t = setTimeout(() => {
-      s.child.kill("SIGKILL");
-      r();
-    }, 3000);
-    s.child.once("exit", () => {
-      clearTimeout(t);
-      r();
-    });
-  });
-}
-
 function h2load(url) {
   const args = ["-c", String(opts.clients), "-m", String(opts.streams), "-D", String(opts.duration), url];
   const out = execFileSync(pin ? "taskset" : "h2load", pin ? ["-c", "1", "h2load", ...args] : args, { encoding: "utf8" });
@@ -100,7 +87,7 @@ for (const name of ["x-h2", "node-h2"]) {
       failures: [...plain, ...tls].reduce((n, r) => n + r.failed + r.errored, 0),
     };
   } finally {
-    await stop(s);
+    await stopServer(s);
   }
 }
 rmSync(dir, { recursive: true, force: true });
