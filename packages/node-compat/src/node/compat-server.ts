@@ -88,6 +88,7 @@ export class CompatServer extends EventEmitter {
   /** node's `maxRequestsPerSocket` (0 or null = no limit). */
   maxRequestsPerSocket: number | null;
 
+  /** As `createServer(options, requestListener)`: the listener, if given, handles `'request'`. Nothing is bound until `listen`. */
   constructor(options: CreateServerOptions = {}, requestListener?: RequestListener) {
     super();
     this.#options = options;
@@ -337,11 +338,13 @@ export class CompatServer extends EventEmitter {
     return this;
   }
 
+  /** node's `server.ref()`: the listening socket keeps the process alive (the default). */
   ref(): this {
     this.#net?.ref();
     return this;
   }
 
+  /** node's `server.unref()`: the listening socket alone does not keep the process alive. */
   unref(): this {
     this.#net?.unref();
     return this;
