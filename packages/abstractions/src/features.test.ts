@@ -18,10 +18,12 @@ describe("FeatureCollection", () => {
     expect(features.has(CountFeature)).toBe(false);
   });
 
-  it("compares keys by identity, not by name", () => {
+  it("gives the same (frozen) key for the same name, so every copy of the package agrees", () => {
     const features = new FeatureCollection();
     features.set(CountFeature, 1);
-    expect(features.get(featureKey<number>("Count"))).toBeUndefined();
+    expect(featureKey<number>("Count")).toBe(CountFeature);
+    expect(features.get(featureKey<number>("Count"))).toBe(1);
+    expect(features.get(featureKey<number>("OtherCount"))).toBeUndefined();
     expect(Object.isFrozen(CountFeature)).toBe(true);
   });
 

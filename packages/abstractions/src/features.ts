@@ -12,9 +12,32 @@ export interface FeatureKey<T> {
   readonly __type?: T;
 }
 
-/** Creates a feature key. Keys are compared by identity. */
+/**
+ * One registry per process, found through a registered symbol, so every copy
+ * of this package (its ESM and CommonJS builds, or two installed versions)
+ * hands out the same key for the same name: CommonJS middleware in an ESM
+ * app reads the features the server set.
+ */
+const REGISTRY_KEY = Symbol.for("@x/abstractions.feature-keys");
+const registry: Map<string, FeatureKey<unknown>> = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] as Map<string, FeatureKey<unknown>> | undefined) ??
+  (() => {
+    const map = new Map<string, FeatureKey<unknown>>();
+    Object.defineProperty(globalThis, REGISTRY_KEY, { value: map });
+    return map;
+  })();
+
+/**
+ * The feature key named `name`. Keys are compared by identity, and the same
+ * name gives the same key in every copy of the package: give your own
+ * features a name of your own (`"my-lib/Tenant"`), not one of ours.
+ */
 export function featureKey<T>(name: string): FeatureKey<T> {
-  return Object.freeze({ name });
+  let key = registry.get(name);
+  if (key === undefined) {
+    key = Object.freeze({ name });
+    registry.set(name, key);
+  }
+  return key as FeatureKey<T>;
 }
 
 /** A mutable map from feature keys to implementations. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidHeaderError } from "./errors.js";
-import { HeaderMap, isToken } from "./header-map.js";
+import { emptyHeaderMap, HeaderMap, isToken } from "./header-map.js";
 
 describe("HeaderMap", () => {
   it("looks names up case-insensitively and stores them lower-cased (RFC 9110 §5.1)", () => {
@@ -124,5 +124,17 @@ describe("isToken", () => {
     for (const c of '"(),/:;<=>?@[\\]{} \t') expect(isToken(`a${c}b`)).toBe(false);
     expect(isToken("")).toBe(false);
     expect(isToken("\u0100")).toBe(false);
+  });
+});
+
+describe("emptyHeaderMap", () => {
+  it("is empty, and every change throws ERR_X_HEADERS_READ_ONLY", () => {
+    const map = emptyHeaderMap();
+    expect(map.size).toBe(0);
+    expect(map.get("x")).toBeUndefined();
+    for (const change of [() => map.set("a", "1"), () => map.append("a", "1"), () => map.appendTrusted("a", "1"), () => map.delete("a"), () => map.clear()]) {
+      expect(change).toThrow(expect.objectContaining({ code: "ERR_X_HEADERS_READ_ONLY" }));
+    }
+    expect(emptyHeaderMap()).toBe(map);
   });
 });

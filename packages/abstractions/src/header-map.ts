@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { InvalidHeaderError } from "./errors.js";
+import { InvalidHeaderError, UserError } from "./errors.js";
 
 /** A header field's value: one string, or one string per field line. */
 export type HeaderValue = string | string[];
@@ -160,4 +160,35 @@ export class HeaderMap implements Iterable<[string, HeaderValue]> {
     if (typeof value === "string") checkValue(name, value);
     else for (const v of value) checkValue(name, v);
   }
+}
+
+/** The map of a request without trailers: empty, and every change throws, so no request's writes reach another's. */
+class ReadOnlyEmptyHeaderMap extends HeaderMap {
+  override set(): this {
+    throw readOnly();
+  }
+  override append(): this {
+    throw readOnly();
+  }
+  override appendTrusted(): void {
+    throw readOnly();
+  }
+  override delete(): boolean {
+    throw readOnly();
+  }
+  override clear(): void {
+    throw readOnly();
+  }
+}
+
+function readOnly(): Error {
+  return new UserError("This header map is read-only (the request has no trailers)", "ERR_X_HEADERS_READ_ONLY");
+}
+
+const EMPTY_READ_ONLY: HeaderMap = new ReadOnlyEmptyHeaderMap();
+Object.freeze(EMPTY_READ_ONLY);
+
+/** The shared empty, read-only `HeaderMap` (request trailers when there are none): changing it throws `ERR_X_HEADERS_READ_ONLY`. */
+export function emptyHeaderMap(): HeaderMap {
+  return EMPTY_READ_ONLY;
 }

@@ -14,6 +14,25 @@ import type { DateHeaderSource, Heartbeat, HeartbeatHandler } from "./service-co
 /** Kestrel ticks once a second. */
 export const HEARTBEAT_INTERVAL_MS = 1_000;
 
+/**
+ * The tick time from which `ms` has surely passed, counted from now.
+ * `heartbeat.now` is the last tick, up to one interval old, so a deadline of
+ * `now + ms` could fire up to a second early; Kestrel's TimeoutControl adds
+ * one heartbeat interval to every deadline so a timeout never fires before
+ * its time (it may fire up to one interval late). Compare with `tick >= deadline`.
+ */
+export function deadlineAfter(heartbeat: Heartbeat, ms: number): number {
+  return heartbeat.now + ms + HEARTBEAT_INTERVAL_MS;
+}
+
+/**
+ * Whether `ms` has surely passed since `since`, a tick time (`heartbeat.now`
+ * when it began): the same one-interval margin as {@link deadlineAfter}.
+ */
+export function elapsedSince(since: number, now: number, ms: number): boolean {
+  return now - since >= ms + HEARTBEAT_INTERVAL_MS;
+}
+
 /** The `Date` header value (RFC 9110 §6.6.1), recomputed at most once a second. */
 export class DateHeaderValue implements DateHeaderSource {
   /** The current value, e.g. `Tue, 01 Jan 2026 00:00:00 GMT`. */

@@ -26,7 +26,7 @@ export {
 export type { XErrorClass } from "./errors.js";
 export { FeatureCollection, featureKey } from "./features.js";
 export type { FeatureKey } from "./features.js";
-export { HeaderMap, isToken } from "./header-map.js";
+export { emptyHeaderMap, HeaderMap, isToken } from "./header-map.js";
 export type { HeaderValue } from "./header-map.js";
 export type {
   ConnectionInfo,
@@ -46,7 +46,7 @@ export type { AccessLogEntry, AccessLogSink } from "./access-log.js";
 export { createResourceCounter, unlimitedCounter } from "./service-context.js";
 export { createServiceContext } from "./create-service-context.js";
 export type { OwnedServiceContext, ServiceContextOptions } from "./create-service-context.js";
-export { DateHeaderValue, HEARTBEAT_INTERVAL_MS, HeartbeatTimer } from "./heartbeat-timer.js";
+export { DateHeaderValue, deadlineAfter, elapsedSince, HEARTBEAT_INTERVAL_MS, HeartbeatTimer } from "./heartbeat-timer.js";
 export type { DateHeaderSource, Heartbeat, HeartbeatHandler, ResourceCounter, ServiceContext } from "./service-context.js";
 export { reasonPhrase } from "./status-codes.js";
 export {
@@ -83,3 +83,4 @@ export type {
   ServerAddresses,
   UpgradeOptions,
 } from "./well-known-features.js";
+export { runCompletedCallbacks } from "./response-callbacks.js";

@@ -26,6 +26,7 @@ import {
   ClientErrorFeature,
   ConnectionAbortedError,
   type ConnectionContext,
+  deadlineAfter,
   type ConnectionInfo,
   DecrementConcurrentConnectionCountFeature,
   type FeatureCollection,
@@ -35,6 +36,7 @@ import {
   type ReadonlyServerLimits,
   type RequestDelegate,
   ResponseStartedError,
+  runCompletedCallbacks,
   type ServiceContext,
   type UpgradeOptions,
   UserError,
@@ -668,19 +670,17 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
     }
   }
 
+  /**
+   * OnCompleted callbacks, as ASP.NET Core runs them: last registered first, one at a time.
+   * They run beside the next request on the connection (Kestrel awaits them first; ours does
+   * not hold a pipelined request back for them).
+   */
   #runCompletedCallbacks(response: Http1Response): void {
     const callbacks = response.takeCompletedCallbacks();
     if (callbacks === null) return;
     const logger = this.#logger;
     const connectionId = this.#connection.id;
-    const onError = (error: unknown) => logger.error({ connectionId, err: error }, "An OnCompleted callback failed");
-    for (const callback of callbacks) {
-      try {
-        Promise.resolve(callback()).catch(onError);
-      } catch (error) {
-        onError(error);
-      }
-    }
+    void runCompletedCallbacks(callbacks, (error) => logger.error({ connectionId, err: error }, "An OnCompleted callback failed"));
   }
 
   #nextRequest(): void {
@@ -806,7 +806,7 @@ export class Http1Connection implements HeartbeatHandler, BodySink, BodyOwner, R
 
   #setTimeout(reason: Timeout, ms: number): void {
     this.#timeout = reason;
-    this.#deadline = this.#service.heartbeat.now + ms;
+    this.#deadline = deadlineAfter(this.#service.heartbeat, ms);
   }
 
   /** Pauses reading while too much is buffered: the app's unread body, or pipelined requests waiting. */

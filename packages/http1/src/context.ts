@@ -18,6 +18,7 @@ import {
   HttpRequestLifetimeFeature,
   HttpRequestTrailersFeature,
   HttpResponseTrailersFeature,
+  emptyHeaderMap,
   HeaderMap,
   UserError,
   type ConnectionInfo,
@@ -54,7 +55,8 @@ export interface ContextOwner {
   onDataRatesChanged(): void;
 }
 
-const EMPTY_TRAILERS = new HeaderMap();
+/** Shared by every request without trailers: read-only, so one app's write cannot reach another request. */
+const EMPTY_TRAILERS = emptyHeaderMap();
 
 export class Http1Context
   implements

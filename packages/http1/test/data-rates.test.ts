@@ -60,7 +60,8 @@ describe("slowloris: a head dripped in one byte at a time", () => {
       const head = lines("GET / HTTP/1.1", "Host: a", `X-Drip: ${"d".repeat(40)}`, "", "");
       let sent = 0;
       // Each byte arrives a second after the last: never idle, yet never a complete head.
-      while (sent < 29) {
+      // 30 s plus one heartbeat interval (the deadline's margin).
+      while (sent < 30) {
         await client.write(head[sent]!);
         await server.waitForBytesRead(++sent);
         second(server, clock);
@@ -71,7 +72,7 @@ describe("slowloris: a head dripped in one byte at a time", () => {
         await server.waitForBytesRead(++sent);
         second(server, clock);
       }
-      expect(sent).toBe(30);
+      expect(sent).toBe(31);
       await client.waitForEnd();
       const [res] = await client.responses(1);
       expect(res!.statusCode).toBe(408);

@@ -1,6 +1,6 @@
 import { HttpConnectionFeature, HttpRequestBodyDetectionFeature, HttpRequestTrailersFeature } from "@x/abstractions";
 import { afterEach, describe, expect, it } from "vitest";
-import { closeAllServers, lines, RawClient, rawRequest, startServer } from "./harness.js";
+import { closeAllServers, deferred, delay, lines, RawClient, rawRequest, startServer, within } from "./harness.js";
 
 afterEach(closeAllServers);
 
@@ -69,5 +69,30 @@ describe("request features", () => {
     expect(result.closed).toBe(true);
     expect(result.bytes.length).toBe(0);
     expect(aborted).toBe(true);
+  });
+});
+
+describe("OnCompleted callbacks", () => {
+  it("run after the response, last registered first, one at a time, and a failing one does not stop the rest (ASP.NET Core's FireOnCompleted)", async () => {
+    const order: string[] = [];
+    const done = deferred();
+    const server = await startServer(async (ctx) => {
+      ctx.response.onCompleted(() => {
+        order.push("first");
+        done.resolve();
+      });
+      ctx.response.onCompleted(() => {
+        throw new Error("second fails");
+      });
+      ctx.response.onCompleted(async () => {
+        await delay(20);
+        order.push("third");
+      });
+      await ctx.response.end("ok");
+      order.push("response ended");
+    });
+    await rawRequest(server.port, lines("GET / HTTP/1.1", "Host: a", "Connection: close", "", ""), { responses: 1 });
+    await within(done.promise, "the first callback");
+    expect(order).toEqual(["response ended", "third", "first"]);
   });
 });

@@ -33,14 +33,19 @@ export type LimitOverrides = Partial<Omit<ServerLimits, "http2">>;
 export class TestHeartbeat {
   readonly handlers = new Set<HeartbeatHandler>();
   readonly #clock: Clock;
+  readonly #atTicks: boolean;
+  #lastTick: number;
 
-  constructor(clock: Clock) {
+  /** `atTicks`: `now` is the last tick's time, as the real heartbeat's is (it lags the clock by up to an interval). */
+  constructor(clock: Clock, atTicks = false) {
     this.#clock = clock;
+    this.#atTicks = atTicks;
+    this.#lastTick = clock.now();
   }
 
-  /** Live clock time: tests move the clock, then tick. */
+  /** Live clock time (tests move the clock, then tick), or the last tick's with `atTicks`. */
   get now(): number {
-    return this.#clock.now();
+    return this.#atTicks ? this.#lastTick : this.#clock.now();
   }
 
   add(handler: HeartbeatHandler): void {
@@ -53,6 +58,7 @@ export class TestHeartbeat {
 
   tick(): void {
     const now = this.#clock.now();
+    this.#lastTick = now;
     for (const handler of [...this.handlers]) handler.onHeartbeat(now);
   }
 }
@@ -76,6 +82,8 @@ export interface StartOptions {
   limits?: LimitOverrides;
   clock?: Clock;
   loggerFactory?: LoggerFactory;
+  /** The heartbeat's `now` is its last tick's time, as in production (see {@link TestHeartbeat}). */
+  heartbeatAtTicks?: boolean;
 }
 
 const servers = new Set<TestServer>();
@@ -84,7 +92,7 @@ const servers = new Set<TestServer>();
 export async function startServer(app: RequestDelegate, opts: StartOptions = {}): Promise<TestServer> {
   const limits = freezeLimits(Object.assign(new ServerLimits(), opts.limits));
   const clock = opts.clock ?? systemClock;
-  const heartbeat = new TestHeartbeat(clock);
+  const heartbeat = new TestHeartbeat(clock, opts.heartbeatAtTicks === true);
   const service: ServiceContext = {
     limits,
     loggerFactory: opts.loggerFactory ?? nullLoggerFactory,

@@ -59,9 +59,13 @@ describe("keep-alive timeout (Kestrel default 130 s)", () => {
   it("uses a configured keepAliveTimeout", async () => {
     const clock = new ManualClock();
     const server = await startServer(() => {}, { clock, limits: { keepAliveTimeout: 5_000 } });
-    const { client } = await connected(server);
+    const { client, serverSocket } = await connected(server);
     try {
+      // The deadline is one heartbeat interval past the limit (Kestrel's TimeoutControl).
       clock.advance(5_001);
+      server.heartbeat.tick();
+      expect(serverSocket.writableEnded).toBe(false);
+      clock.advance(1_000);
       server.heartbeat.tick();
       await client.waitForEnd();
     } finally {
@@ -103,9 +107,36 @@ describe("request headers timeout (Kestrel default 30 s)", () => {
         await client.write(piece);
         sent += piece.length;
         await server.waitForBytesRead(sent);
-        clock.advance(10_001);
+        clock.advance(10_400);
         server.heartbeat.tick();
       }
+      // 31.2 s since the first byte: past 30 s plus the heartbeat interval.
+      await client.waitForEnd();
+      expect((await client.responses(1))[0]!.statusCode).toBe(408);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe("deadlines never fire early (Kestrel's TimeoutControl adds one heartbeat interval)", () => {
+  it("does not cut a head that began between ticks before requestHeadersTimeout has really passed", async () => {
+    const clock = new ManualClock();
+    const server = await startServer(() => {}, { clock, heartbeatAtTicks: true });
+    server.heartbeat.tick();
+    // 900 ms after the last tick: the heartbeat's `now` is 900 ms behind the real time.
+    clock.advance(900);
+    const { client, serverSocket } = await connected(server);
+    try {
+      const partial = "GET / HTTP/1.1\r\nHost: a\r\n";
+      await client.write(partial);
+      await server.waitForBytesRead(partial.length);
+      // A tick 30 s after the last one is only 29.1 s after the head began.
+      clock.advance(29_100);
+      server.heartbeat.tick();
+      expect(serverSocket.writableEnded).toBe(false);
+      clock.advance(1_000);
+      server.heartbeat.tick();
       await client.waitForEnd();
       expect((await client.responses(1))[0]!.statusCode).toBe(408);
     } finally {
@@ -170,6 +201,11 @@ describe("draining an unread request body (Kestrel: up to 5 s)", () => {
       await server.waitForBytesRead(sent);
       expect(serverSocket.destroyed).toBe(false);
       clock.advance(1_001);
+      server.heartbeat.tick();
+      // 5 s have passed by the tick's time, but the last tick before the drain began may
+      // have been up to a second earlier: the deadline waits one more interval.
+      expect(serverSocket.destroyed).toBe(false);
+      clock.advance(1_000);
       server.heartbeat.tick();
       expect(serverSocket.destroyed).toBe(true);
       await client.waitForEnd();

@@ -268,3 +268,18 @@ describe("request trailers (HttpRequestTrailersFeature)", () => {
     expect(result.responses[0]!.body.toString()).toBe("true 0");
   });
 });
+
+describe("request trailers of a request without any", () => {
+  it("are empty and read-only, so an app's write cannot reach the next request", async () => {
+    const seen: string[] = [];
+    const server = await startServer(async (ctx) => {
+      await ctx.request.body.buffer();
+      const trailers = ctx.features.get(HttpRequestTrailersFeature)!.trailers;
+      seen.push(`${trailers.size}:${attempt(() => trailers.set("x-leak", "1"))}`);
+      await ctx.response.end("ok");
+    });
+    const request = lines("POST / HTTP/1.1", "Host: a", "Content-Length: 2", "", "hi");
+    await rawRequest(server.port, request + request, { responses: 2 });
+    expect(seen).toEqual(["0:ERR_X_HEADERS_READ_ONLY", "0:ERR_X_HEADERS_READ_ONLY"]);
+  });
+});

@@ -14,6 +14,8 @@ import {
   type AccessLog,
   connectionInfoOf,
   BadHttpRequestError,
+  deadlineAfter,
+  elapsedSince,
   type ConnectionContext,
   type ConnectionInfo,
   type FeatureCollection,
@@ -157,7 +159,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     this.#lastFrameAt = now;
     this.#lastTick = now;
     // The preface and the client's first SETTINGS must arrive within the request headers timeout.
-    this.#headersDeadline = now + service.limits.requestHeadersTimeout;
+    this.#headersDeadline = deadlineAfter(service.heartbeat, service.limits.requestHeadersTimeout);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------
@@ -488,7 +490,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     if (!endHeaders) {
       if (fragment.length === 0) this.#countUnproductive();
       this.#headerBlock = block;
-      this.#headersDeadline ??= this.#service.heartbeat.now + this.#service.limits.requestHeadersTimeout;
+      this.#headersDeadline ??= deadlineAfter(this.#service.heartbeat, this.#service.limits.requestHeadersTimeout);
       return;
     }
     this.#onHeaderBlock(block);
@@ -671,8 +673,11 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     if (data.length === 0 && !endStream) this.#countUnproductive();
     this.#receivedBodyBytes += data.length;
     if (!stream.pushBody(data)) {
-      // The body outgrew maxRequestBodySize: Kestrel resets the stream (413 if it can still answer).
-      throw new Http2StreamError(id, ErrorCode.PROTOCOL_ERROR, "request body too large");
+      // Over maxRequestBodySize: the app's read failed with 413 (Kestrel). The bytes are
+      // discarded and given back to the connection window, so other streams go on; the
+      // stream's own window is not, and once the response is out the stream is reset
+      // (NO_ERROR, §8.1) as for any body the app did not read.
+      this.#creditConnection(data.length, false);
     }
     const declared = stream.request.contentLength;
     if (declared !== null && stream.receivedBodyBytes > declared) {
@@ -845,11 +850,9 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
         aborted: stream.isAborted,
       });
     }
-    try {
-      await stream.response.runOnCompleted();
-    } catch (error) {
-      this.#logger.error({ connectionId: this.#connection.id, streamId: stream.id, err: error }, "An onCompleted callback failed");
-    }
+    await stream.response.runOnCompleted((error) =>
+      this.#logger.error({ connectionId: this.#connection.id, streamId: stream.id, err: error }, "An OnCompleted callback failed"),
+    );
     if (stream.serverDone) this.#onServerEnd(stream);
     if (stream.isAborted) {
       stream.serverDone = true;
@@ -888,7 +891,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       this.#connectionError(new Http2ConnectionError(ErrorCode.PROTOCOL_ERROR, "request headers timeout"));
       return;
     }
-    if (this.#streams.size === 0 && this.#headerBlock === null && now - this.#idleSince >= limits.keepAliveTimeout) {
+    if (this.#streams.size === 0 && this.#headerBlock === null && elapsedSince(this.#idleSince, now, limits.keepAliveTimeout)) {
       this.#sendGoAway(ErrorCode.NO_ERROR);
       this.#close();
       return;
@@ -908,7 +911,8 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       }
       return;
     }
-    if (now - this.#lastFrameAt >= keepAlivePingDelay) {
+    // The ping timeout counts from our tick (exact); the delay from a frame's arrival, stamped with the last tick.
+    if (elapsedSince(this.#lastFrameAt, now, keepAlivePingDelay)) {
       this.#pingSentAt = now;
       this.#socket.write(pingFrame(Buffer.alloc(8), false));
     }

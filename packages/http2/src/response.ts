@@ -10,6 +10,7 @@ import {
   InvalidHeaderError,
   NotSupportedError,
   ResponseStartedError,
+  runCompletedCallbacks,
   UserError,
   type HttpResponse,
   type ResponseCallback,
@@ -139,7 +140,7 @@ export class Http2Response implements HttpResponse {
   }
 
   onCompleted(callback: ResponseCallback): void {
-    (this.#onCompleted ??= []).unshift(callback);
+    (this.#onCompleted ??= []).push(callback);
   }
 
   /**
@@ -233,10 +234,11 @@ export class Http2Response implements HttpResponse {
   }
 
   /** Runs the onCompleted callbacks; errors are the caller's to log. */
-  async runOnCompleted(): Promise<void> {
+  /** The OnCompleted callbacks, last registered first, one at a time; `onError` gets each failure (the rest still run). */
+  runOnCompleted(onError: (error: unknown) => void): Promise<void> {
     const callbacks = this.#onCompleted;
     this.#onCompleted = null;
-    for (const callback of callbacks ?? []) await callback();
+    return callbacks === null ? Promise.resolve() : runCompletedCallbacks(callbacks, onError);
   }
 
   get #wantsTrailers(): boolean {

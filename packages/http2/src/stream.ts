@@ -7,8 +7,10 @@
  * @module
  */
 import {
+  BadHttpRequestError,
   ConnectionAbortedError,
   FeatureCollection,
+  emptyHeaderMap,
   HeaderMap,
   HttpConnectionFeature,
   HttpMaxRequestBodySizeFeature,
@@ -47,7 +49,13 @@ export interface StreamOwner {
   onBodyConsumed(stream: Http2Stream, bytes: number): void;
 }
 
-const EMPTY_TRAILERS = new HeaderMap(undefined, false);
+/** Shared by every request without trailers: read-only, so one app's write cannot reach another request. */
+const EMPTY_TRAILERS = emptyHeaderMap();
+
+/** The 413 a body over maxRequestBodySize fails with, as on HTTP/1.1 (Kestrel's RequestBodyTooLarge). */
+function bodyTooLarge(message: string): BadHttpRequestError {
+  return new BadHttpRequestError(message, 413, "RequestBodyTooLarge");
+}
 
 class Http2Request implements HttpRequest {
   readonly protocol = "HTTP/2";
@@ -95,6 +103,7 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
   #abortController: AbortController | undefined;
   #aborted = false;
   #maxRequestBodySize: number | null;
+  #bodyRejected = false;
   #bodyReadStarted = false;
   #receivedBodyBytes = 0;
   #trailers: HeaderMap | null = null;
@@ -219,11 +228,21 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
     return this.#body?.queuedBytes ?? 0;
   }
 
-  /** DATA payload for the app. @returns false when the body exceeds maxRequestBodySize. */
+  /**
+   * DATA payload for the app. @returns false when the body exceeds
+   * maxRequestBodySize: as in Kestrel, the app's read then fails with a 413
+   * `BadHttpRequestError` (the app answers it, or the server answers 413),
+   * and the rest of the body is discarded.
+   */
   pushBody(data: Buffer): boolean {
     this.#receivedBodyBytes += data.length;
+    if (this.#bodyRejected) return false;
     const max = this.#maxRequestBodySize;
-    if (max !== null && this.#receivedBodyBytes > max) return false;
+    if (max !== null && this.#receivedBodyBytes > max) {
+      this.#bodyRejected = true;
+      this.#body?.fail(bodyTooLarge(`Request body too large: more than the limit of ${max} bytes`));
+      return false;
+    }
     if (data.length > 0) this.#body?.push(Buffer.from(data));
     return true;
   }
@@ -242,7 +261,7 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
     const max = this.#maxRequestBodySize;
     const length = this.request.contentLength;
     if (max !== null && length !== null && length > max) {
-      throw new UserError(`Request body too large: Content-Length ${length} exceeds the limit of ${max} bytes`, "ERR_X_HTTP_BODY_TOO_LARGE");
+      throw bodyTooLarge(`Request body too large: Content-Length ${length} exceeds the limit of ${max} bytes`);
     }
   }
 
@@ -323,10 +342,15 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
   }
 }
 
-/** `IHttpMinRequestBodyDataRateFeature` on HTTP/2: only null is accepted (Kestrel). */
+/**
+ * `IHttpMinRequestBodyDataRateFeature` on HTTP/2, as Kestrel documents it:
+ * setting null turns the read rate limit off for the request; reading the
+ * value, or setting anything else, throws NotSupportedException (the rate
+ * is the connection's on HTTP/2).
+ */
 class NullOnlyDataRate {
   get minDataRate(): MinDataRate | null {
-    return null;
+    throw new NotSupportedError("HTTP/2 applies the minimum request body data rate to the connection; the per-request value cannot be read (only set to null)");
   }
 
   set minDataRate(value: MinDataRate | null) {

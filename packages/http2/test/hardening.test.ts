@@ -299,7 +299,8 @@ describe("CONTINUATION flood (CVE-2024-27316 family, RFC 9113 §6.10)", () => {
     client.write(Buffer.concat([pingFrame(opaque, false), frameHeader(1, FrameType.HEADERS, FrameFlags.END_STREAM, 1), Buffer.from([0x82])]));
     await client.waitFor((f) => f.type === FrameType.PING && f.payload.equals(opaque), "PING ACK");
     await sleep(20);
-    ticks(server, 29);
+    // The deadline is 30 s plus one heartbeat interval (Kestrel's TimeoutControl: never early).
+    ticks(server, 30);
     await expectStillOpen(client);
     ticks(server, 1);
     await client.goAway();
@@ -594,7 +595,8 @@ describe("preface and SETTINGS timeout (RFC 9113 §3.4): requestHeadersTimeout",
     // The server's SETTINGS shows the connection exists (its deadline is running).
     await client.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & FrameFlags.ACK) === 0, "server SETTINGS");
     await sleep(20);
-    ticks(server, 29);
+    // 30 s plus one heartbeat interval.
+    ticks(server, 30);
     await expectStillOpen(client);
     ticks(server, 1);
     await client.waitClosed();
@@ -610,7 +612,8 @@ describe("keep-alive ping (keepAlivePingDelay 10 s, keepAlivePingTimeout 20 s)",
   it("an idle connection gets a PING after the delay; answering keeps it", async () => {
     const server = await startServer(okApp, { limits });
     const client = await H2Client.handshake(server.port);
-    ticks(server, 9);
+    // The delay counts from the last frame's tick, plus one heartbeat interval.
+    ticks(server, 10);
     await sleep(30);
     expect(serverPings(client)).toEqual([]);
     ticks(server, 1);
@@ -635,8 +638,9 @@ describe("keep-alive ping (keepAlivePingDelay 10 s, keepAlivePingTimeout 20 s)",
   it("not answering the PING closes the connection after the timeout", async () => {
     const server = await startServer(okApp, { limits });
     const client = await H2Client.handshake(server.port);
-    ticks(server, 10);
+    ticks(server, 11);
     await client.waitFor((f) => f.type === FrameType.PING && (f.flags & FrameFlags.ACK) === 0, "keep-alive PING");
+    // The timeout counts from the PING, sent on a tick: no margin needed.
     ticks(server, 19);
     await expectStillOpen(client);
     ticks(server, 1);
@@ -651,7 +655,8 @@ describe("idle connection: keepAliveTimeout 130 s", () => {
     const server = await startServer(okApp);
     const client = await H2Client.handshake(server.port);
     expect(await roundTrip(client, 1, "/once")).toEqual({ status: 200, body: "ok /once" });
-    ticks(server, 129);
+    // 130 s plus one heartbeat interval.
+    ticks(server, 130);
     await expectStillOpen(client);
     ticks(server, 1);
     const goAway = await client.goAway();

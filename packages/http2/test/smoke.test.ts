@@ -47,6 +47,12 @@ describe("raw-frame harness", () => {
       } catch (error) {
         seen.push((error as Error).name);
       }
+      // Kestrel: reading the value on HTTP/2 throws NotSupportedException too.
+      try {
+        seen.push(String(requestRate.minDataRate));
+      } catch (error) {
+        seen.push((error as Error).name);
+      }
       seen.push(String(ctx.features.get(HttpMinResponseDataRateFeature)));
       seen.push(String(ctx.response.supportsTrailers));
       seen.push(typeof ctx.features.get(HttpResetFeature)?.reset);
@@ -55,7 +61,7 @@ describe("raw-frame harness", () => {
     const client = await H2Client.handshake(server.port);
     client.get(1);
     await client.response(1);
-    expect(seen).toEqual(["NotSupportedError", "undefined", "true", "function"]);
+    expect(seen).toEqual(["NotSupportedError", "NotSupportedError", "undefined", "true", "function"]);
   });
 
   it("keeps writes the app does not await in order, and end() after them (the body matches its Content-Length)", async () => {
@@ -70,5 +76,33 @@ describe("raw-frame harness", () => {
     expect((await client.response(1)).status).toBe(200);
     await client.waitFor((f) => f.type === FrameType.DATA && f.streamId === 1 && (f.flags & 1) !== 0, "END_STREAM");
     expect(client.body(1).toString()).toBe("Hello, World!");
+  });
+});
+
+describe("OnCompleted callbacks on HTTP/2", () => {
+  it("run after the response, last registered first, one at a time, and a failing one does not stop the rest (as on HTTP/1.1)", async () => {
+    const order: string[] = [];
+    let resolveDone: () => void = () => {};
+    const done = new Promise<void>((r) => (resolveDone = r));
+    const server = await startServer(async (ctx) => {
+      ctx.response.onCompleted(() => {
+        order.push("first");
+        resolveDone();
+      });
+      ctx.response.onCompleted(() => {
+        throw new Error("second fails");
+      });
+      ctx.response.onCompleted(async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        order.push("third");
+      });
+      await ctx.response.end("ok");
+      order.push("response ended");
+    });
+    const client = await H2Client.handshake(server.port);
+    client.get(1, "/");
+    expect((await client.response(1)).status).toBe(200);
+    await done;
+    expect(order).toEqual(["response ended", "third", "first"]);
   });
 });

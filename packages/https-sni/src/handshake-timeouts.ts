@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Heartbeat, HeartbeatHandler } from "@x/abstractions";
+import { deadlineAfter, type Heartbeat, type HeartbeatHandler } from "@x/abstractions";
 
 /** A pending deadline; pass it back to {@link HandshakeTimeouts.stop}. */
 export interface PendingHandshake {
@@ -39,7 +39,7 @@ export class HandshakeTimeouts implements HeartbeatHandler {
       entry.timer.unref();
       return entry;
     }
-    entry.deadline = heartbeat.now + this.#timeoutMs;
+    entry.deadline = deadlineAfter(heartbeat, this.#timeoutMs);
     // Registered only while handshakes are pending, so an idle endpoint costs the heartbeat nothing.
     if (this.#pending.size === 0) heartbeat.add(this);
     this.#pending.add(entry);

@@ -32,7 +32,8 @@ describe("handshake failures", () => {
     server = await startServer({ serverCertificate: pki.a }, undefined, heartbeat);
     const closed = rawConnection(server.port, null, 5_000);
     await vi.waitFor(() => expect(heartbeat.handlers.size).toBe(1), { timeout: 2_000 });
-    heartbeat.tick(9_000);
+    // 10 s (the default) plus one heartbeat interval: at 10 s it is still open.
+    heartbeat.tick(10_000);
     // Still open: the second connection below would otherwise race a closed server.
     const good = await connectTls(server.port, {});
     expect(good.body?.protocol).toBe("TLSv1.3");

@@ -37,8 +37,12 @@ describe("heartbeat", () => {
     send(client, "/second");
     expect((await readResponse(client)).body).toBe("hello /second");
 
-    // The idle period restarts after each response.
+    // The idle period restarts after each response, counted from the last tick plus one
+    // heartbeat interval (Kestrel's TimeoutControl: a timeout never fires early).
     clock.advance(10_000);
+    server.heartbeat.tick();
+    expect(client.destroyed).toBe(false);
+    clock.advance(1_000);
     server.heartbeat.tick();
     await closed(client);
     await vi.waitFor(() => expect(server.heartbeat.handlerCount).toBe(0), { timeout: 3_000 });
