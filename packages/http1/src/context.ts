@@ -19,7 +19,7 @@ import {
   HttpRequestTrailersFeature,
   HttpResponseTrailersFeature,
   emptyHeaderMap,
-  HeaderMap,
+  type HeaderMap,
   UserError,
   type ConnectionInfo,
   type HttpContext,

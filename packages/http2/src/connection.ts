@@ -78,6 +78,14 @@ const MAX_UNPRODUCTIVE_FRAMES_PER_TICK = 10_000;
 const MAX_CALM_RESETS_PER_TICK = 10;
 /** Socket backlog (bytes) beyond which control-frame ACKs are no longer owed: the client is not reading. */
 const MAX_OWED_ACK_BACKLOG = 1024 * 1024;
+/** What is still checked of a stream we reset with NO_ERROR after an early answer (see `#lingering`). */
+interface LingeringStream {
+  readonly declared: number | null;
+  received: number;
+  receiveWindow: number;
+  sendWindow: number;
+}
+
 /** How many recently closed stream ids are remembered, to ignore frames that crossed our RST_STREAM. */
 const RECENTLY_CLOSED = 256;
 const NO_HEADER_BLOCK = null;
@@ -441,7 +449,13 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     } else {
       this.#checkNotIdle(frame.streamId, "WINDOW_UPDATE");
       const stream = this.#streams.get(frame.streamId);
-      if (stream === undefined) return;
+      if (stream === undefined) {
+        const lingering = this.#lingering.get(frame.streamId);
+        if (lingering === undefined) return;
+        if (lingering.sendWindow + increment > MAX_WINDOW_SIZE) this.#lingeringError(frame.streamId, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
+        lingering.sendWindow += increment;
+        return;
+      }
       if (stream.sendWindow + increment > MAX_WINDOW_SIZE) throw new Http2StreamError(frame.streamId, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
       stream.sendWindow += increment;
     }
@@ -451,9 +465,13 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   #onRstStream(frame: Frame): void {
     const code = parseRstStream(frame);
     this.#checkNotIdle(frame.streamId, "RST_STREAM");
+    // The client stops a stream we had answered early: nothing more of it to check.
+    this.#lingering.delete(frame.streamId);
     const stream = this.#streams.get(frame.streamId);
     if (stream === undefined) return;
     this.#logger.debug({ connectionId: this.#connection.id, streamId: stream.id, code }, "Stream reset by the client");
+    // Unless ours crossed it: then frames the client sent before seeing ours must still be ignored.
+    stream.resetByPeer = this.#closedState(stream.id) !== true;
     stream.clientDone = true;
     stream.serverDone = true;
     this.#output.discard(stream);
@@ -467,6 +485,51 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   }
 
   /** True: we reset it; false: it closed normally; undefined: not remembered. */
+  /**
+   * Streams we reset with NO_ERROR because the app answered before the request was complete
+   * (§8.1): the client may still be sending, and what it sends is checked as if the stream were
+   * open (flow control, content-length, trailers), so the outcome does not depend on whether
+   * those frames came in the same read as the HEADERS or after the answer. Bounded, oldest out.
+   */
+  readonly #lingering = new Map<number, LingeringStream>();
+
+  #linger(stream: Http2Stream): void {
+    this.#lingering.set(stream.id, { declared: stream.request.contentLength, received: stream.receivedBodyBytes, receiveWindow: stream.receiveWindow, sendWindow: stream.sendWindow });
+    if (this.#lingering.size > RECENTLY_CLOSED) this.#lingering.delete(this.#lingering.keys().next().value!);
+  }
+
+  /** A stream error on a lingering stream: RST_STREAM with the code, and no more checks for it. */
+  #lingeringError(id: number, code: ErrorCode, reason: string): never {
+    this.#lingering.delete(id);
+    throw new Http2StreamError(id, code, reason);
+  }
+
+  /** DATA on a lingering stream: the checks an open stream's DATA gets (§6.9.1, §8.1.1). */
+  #checkLingeringData(id: number, lingering: LingeringStream, length: number, flowControlledLength: number, endStream: boolean): void {
+    if (flowControlledLength > lingering.receiveWindow) this.#lingeringError(id, ErrorCode.FLOW_CONTROL_ERROR, "stream window exceeded");
+    lingering.receiveWindow -= flowControlledLength;
+    lingering.received += length;
+    const declared = lingering.declared;
+    if (declared !== null && lingering.received > declared) this.#lingeringError(id, ErrorCode.PROTOCOL_ERROR, "more DATA than content-length");
+    if (endStream) {
+      if (declared !== null && lingering.received !== declared) this.#lingeringError(id, ErrorCode.PROTOCOL_ERROR, "content-length does not match the DATA received");
+      this.#lingering.delete(id);
+    }
+  }
+
+  /** HEADERS on a lingering stream: a trailer block, with the checks trailers get (§8.1, §8.1.1, §8.1.2.1). */
+  #checkLingeringTrailers(id: number, lingering: LingeringStream, endStream: boolean, fields: HeaderField[]): void {
+    if (!endStream) this.#lingeringError(id, ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
+    try {
+      readTrailers(id, fields);
+    } catch (error) {
+      this.#lingering.delete(id);
+      throw error;
+    }
+    if (lingering.declared !== null && lingering.received !== lingering.declared) this.#lingeringError(id, ErrorCode.PROTOCOL_ERROR, "content-length does not match the DATA received");
+    this.#lingering.delete(id);
+  }
+
   #closedState(streamId: number): boolean | undefined {
     return this.#recentlyClosed.get(streamId);
   }
@@ -542,6 +605,11 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       return;
     }
     if (id <= this.#lastStreamId) {
+      const lingering = this.#lingering.get(id);
+      if (lingering !== undefined) {
+        this.#checkLingeringTrailers(id, lingering, block.endStream, fields);
+        return;
+      }
       const state = this.#closedState(id);
       if (state === true) return;
       // §5.1: HEADERS after the stream closed; §5.1.1: a new stream id not above every earlier one.
@@ -625,6 +693,8 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   }
 
   #onTrailers(stream: Http2Stream, block: OpenHeaderBlock, fields: HeaderField[], tooLarge: boolean): void {
+    // §5.1: the client reset this stream; HEADERS on it now is as on any closed stream.
+    if (stream.resetByPeer) throw new Http2ConnectionError(ErrorCode.STREAM_CLOSED, "HEADERS after RST_STREAM");
     if (stream.clientDone) throw new Http2StreamError(stream.id, ErrorCode.STREAM_CLOSED, "HEADERS after END_STREAM");
     // §8.1: trailers end the stream.
     if (!block.endStream) throw new Http2StreamError(stream.id, ErrorCode.PROTOCOL_ERROR, "trailers without END_STREAM");
@@ -657,6 +727,13 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       // Not for an app: give the bytes back to the connection window at once.
       this.#creditConnection(flowControlledLength, true);
       // Frames that crossed our RST_STREAM are expected (§5.4.2); others are a stream error (§5.1).
+      // After the client's own RST_STREAM nothing can cross: the stream is closed (§5.1).
+      if (stream?.resetByPeer === true) throw new Http2ConnectionError(ErrorCode.STREAM_CLOSED, "DATA after RST_STREAM");
+      const lingering = this.#lingering.get(id);
+      if (lingering !== undefined) {
+        this.#checkLingeringData(id, lingering, data.length, flowControlledLength, endStream);
+        return;
+      }
       if (stream === undefined ? this.#closedState(id) === true : stream.serverDone) return;
       // §5.1: after END_STREAM, half-closed (remote) is a stream error and closed a connection error.
       if (stream !== undefined) throw new Http2StreamError(id, ErrorCode.STREAM_CLOSED, "DATA after END_STREAM");
@@ -815,6 +892,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     // §8.1: the response is complete but the request is not: tell the client to stop sending.
     if (!stream.clientDone && stream.appDone) {
       this.#sendRst(stream.id, ErrorCode.NO_ERROR);
+      this.#linger(stream);
       stream.clientDone = true;
     }
     this.#maybeRetire(stream);

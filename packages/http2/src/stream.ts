@@ -11,7 +11,7 @@ import {
   ConnectionAbortedError,
   FeatureCollection,
   emptyHeaderMap,
-  HeaderMap,
+  type HeaderMap,
   HttpConnectionFeature,
   HttpMaxRequestBodySizeFeature,
   HttpMinRequestBodyDataRateFeature,
@@ -115,6 +115,8 @@ export class Http2Stream implements HttpContext, BodyOwner, ResponseOwner {
   accessLogStartedAt = -1;
   /** The server sent END_STREAM or RST_STREAM. */
   serverDone = false;
+  /** The client reset the stream (RST_STREAM received): any later frame of its on it is an error (RFC 9113 §5.1). */
+  resetByPeer = false;
   /** Flow-control window for our DATA frames on this stream (§6.9). */
   sendWindow: number;
   /** Bytes the client may still send on this stream before we replenish. */
