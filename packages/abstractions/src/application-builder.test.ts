@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApplicationBuilder } from "./application-builder.js";
+import { ApplicationBuilder, SERVER_FEATURES_KEY } from "./application-builder.js";
 import { FeatureCollection } from "./features.js";
 import { HeaderMap } from "./header-map.js";
 import type { HttpContext } from "./http-context.js";
@@ -136,5 +136,17 @@ describe("ApplicationBuilder", () => {
     await app(fakeContext());
     await app(fakeContext());
     expect(calls).toBe(2);
+  });
+});
+
+describe("serverFeatures", () => {
+  it("is the server's collection when the host put it in properties, shared by branches; else an empty one", () => {
+    const server = new FeatureCollection();
+    const app = new ApplicationBuilder(new Map([[SERVER_FEATURES_KEY, server]]));
+    expect(app.serverFeatures).toBe(server);
+    expect(app.newBuilder().serverFeatures).toBe(server);
+    const bare = new ApplicationBuilder();
+    expect([...bare.serverFeatures]).toEqual([]);
+    expect(bare.serverFeatures).toBe(bare.serverFeatures);
   });
 });

@@ -4,7 +4,11 @@
  *
  * @module
  */
+import { FeatureCollection } from "./features.js";
 import type { HttpContext, RequestDelegate } from "./http-context.js";
+
+/** The key of the server's features in {@link ApplicationBuilder.properties} (ASP.NET Core's `"server.Features"`). */
+export const SERVER_FEATURES_KEY = "server.Features";
 
 /**
  * Middleware receives the next delegate and calls `next(context)`, as in
@@ -47,6 +51,21 @@ export class ApplicationBuilder {
     if (typeof handler !== "function") throw new TypeError("handler must be a function");
     this.#components.push((context) => handler(context));
     return this;
+  }
+
+  /**
+   * The server's features (ASP.NET Core's `app.ServerFeatures`), e.g.
+   * `ServerAddressesFeature`: the URLs to bind now, the URLs bound (with the
+   * real port for port 0) once the server has started. An empty collection
+   * when the builder is not a server's (in-process behind the front, tests).
+   */
+  get serverFeatures(): FeatureCollection {
+    let features = this.properties.get(SERVER_FEATURES_KEY);
+    if (!(features instanceof FeatureCollection)) {
+      features = new FeatureCollection();
+      this.properties.set(SERVER_FEATURES_KEY, features);
+    }
+    return features as FeatureCollection;
   }
 
   /** Branches off a new builder that shares this one's properties. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-export { ApplicationBuilder } from "./application-builder.js";
+export { ApplicationBuilder, SERVER_FEATURES_KEY } from "./application-builder.js";
 export type { Middleware } from "./application-builder.js";
 export { ManualClock, systemClock } from "./clock.js";
 export type { Clock } from "./clock.js";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ApplicationBuilder, type Logger, type LoggerFactory, OptionsValidationError, type RequestDelegate, ServerAddressesFeature } from "@x/abstractions";
+import { ApplicationBuilder, type FeatureCollection, type Logger, type LoggerFactory, OptionsValidationError, type RequestDelegate, SERVER_FEATURES_KEY, ServerAddressesFeature } from "@x/abstractions";
 import { ForwardedHeadersMiddleware } from "@x/forwarded-headers";
 import { HostFilteringMiddleware } from "@x/host-filtering";
 import { findDevelopmentCertificate } from "@x/https-sni";
@@ -135,7 +135,7 @@ export class AppHost {
       } else if (this.#web !== null) {
         const { server, endpoints, endpointsSection } = this.#createServer();
         this.#server = server;
-        await server.start(this.#buildApplication());
+        await server.start(this.#buildApplication(server.features));
         for (const url of server.addresses) logger.info(`Now listening on: ${url}`);
         // Behind the front, the endpoint is fixed: Kestrel:Endpoints changes are not followed.
         if (this.#iis === null) this.#watchEndpoints(server, endpoints, endpointsSection);
@@ -374,8 +374,9 @@ export class AppHost {
     return section;
   }
 
-  #buildApplication(): RequestDelegate {
-    const app = new ApplicationBuilder();
+  /** The app's pipeline; `serverFeatures` is what `app.serverFeatures` shows (none in-process). */
+  #buildApplication(serverFeatures?: FeatureCollection): RequestDelegate {
+    const app = new ApplicationBuilder(serverFeatures === undefined ? undefined : new Map([[SERVER_FEATURES_KEY, serverFeatures]]));
     const context = this.#context();
     if (this.#iis !== null) {
       const iis = new IisMiddleware(this.#iis, {

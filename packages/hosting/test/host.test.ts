@@ -260,3 +260,23 @@ describe("lifetime", () => {
     expect(refused).toBe(true);
   });
 });
+
+describe("app.serverFeatures (ASP.NET Core's app.ServerFeatures)", () => {
+  it("shows configure(app => ...) the server's features: ServerAddresses, with the bound port once started", async () => {
+    const dir = await root();
+    let features: import("@x/abstractions").FeatureCollection | undefined;
+    const { host } = build(["--urls", "http://127.0.0.1:0"], {}, dir, (web) =>
+      web.configure((app) => {
+        features = app.serverFeatures;
+        app.run((ctx) => ctx.response.end(features!.get(ServerAddressesFeature)!.addresses.join(",")));
+      }),
+    );
+    await host.start();
+    const addresses = features!.get(ServerAddressesFeature)!.addresses;
+    expect(addresses).toHaveLength(1);
+    expect(addresses[0]).toMatch(/^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+    expect(addresses).toEqual(host.server!.addresses);
+    const res = await request(addresses[0]!);
+    expect(await res.body.text()).toBe(addresses[0]);
+  });
+});

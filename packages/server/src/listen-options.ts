@@ -111,9 +111,11 @@ export class ListenOptions {
    * middleware added after sees decrypted ones. Sets `scheme` to `https`.
    *
    * - `useHttps()`: the server's `defaultCertificate`.
-   * - `useHttps(pfxPath, password?)`: a PFX/PKCS#12 file (or combined PEM).
-   * - `useHttps({ certPath, keyPath?, password? })`: PEM files.
-   * - `useHttps(certificate)`, `useHttps(certificate, configure)`, `useHttps(configure)`.
+   * - `useHttps(pfxPath, password?, configure?)`: a PFX/PKCS#12 file (or combined PEM).
+   * - `useHttps({ certPath, keyPath?, password? }, configure?)`: PEM files.
+   * - `useHttps(certificate, configure?)`, `useHttps(configure)`.
+   *
+   * Any other form (more arguments, a `configure` that is not a function) throws a TypeError.
    *
    * The HTTPS defaults (`ServerOptions.configureHttpsDefaults`) run first, then
    * `configure`; without a certificate or selector the default certificate is used.
@@ -123,26 +125,45 @@ export class ListenOptions {
    * options.listen("127.0.0.1", 5001, (lo) => lo.useHttps("certs/site.pfx", process.env.PFX_PASSWORD));
    */
   useHttps(): this;
-  useHttps(pfxPath: string, password?: string): this;
-  useHttps(files: HttpsCertificateFiles): this;
+  useHttps(pfxPath: string, password?: string, configure?: ConfigureHttpsOptions): this;
+  useHttps(files: HttpsCertificateFiles, configure?: ConfigureHttpsOptions): this;
   useHttps(certificate: ServerCertificate, configure?: ConfigureHttpsOptions): this;
   useHttps(configure: ConfigureHttpsOptions): this;
-  useHttps(a?: string | HttpsCertificateFiles | ServerCertificate | ConfigureHttpsOptions, b?: string | ConfigureHttpsOptions): this {
+  useHttps(...args: unknown[]): this {
+    const [a, b, c] = args;
     let certificate: ServerCertificate | undefined;
     let configure: ConfigureHttpsOptions | undefined;
+    const configureAt = (index: number) => {
+      const value = args[index];
+      if (value === undefined) return undefined;
+      if (typeof value !== "function") throw new TypeError(`useHttps: argument ${index + 1} must be a function (options => ...), got ${typeof value}`);
+      return value as ConfigureHttpsOptions;
+    };
+    const most = (n: number) => {
+      if (args.length > n) throw new TypeError(`useHttps takes at most ${n} argument${n === 1 ? "" : "s"} in this form, got ${args.length}`);
+    };
     if (a === undefined) {
+      most(0);
       // defaults, then the default certificate
     } else if (typeof a === "function") {
-      configure = a;
+      most(1);
+      configure = a as ConfigureHttpsOptions;
     } else if (typeof a === "string") {
+      most(3);
       if (a.length === 0) throw new OptionsValidationError("The certificate path must not be empty", "Path");
+      if (b !== undefined && b !== null && typeof b !== "string") throw new TypeError(`useHttps: the password must be a string, got ${typeof b}`);
+      configure = configureAt(2);
       certificate = loadCertificate({ path: a, password: typeof b === "string" ? b : undefined });
     } else if (typeof a === "object" && a !== null && "certPath" in a) {
-      if (typeof a.certPath !== "string" || a.certPath.length === 0) throw new OptionsValidationError("certPath must not be empty", "Path");
-      certificate = loadCertificate({ path: a.certPath, keyPath: a.keyPath, password: a.password });
+      most(2);
+      const files = a as HttpsCertificateFiles;
+      if (typeof files.certPath !== "string" || files.certPath.length === 0) throw new OptionsValidationError("certPath must not be empty", "Path");
+      configure = configureAt(1);
+      certificate = loadCertificate({ path: files.certPath, keyPath: files.keyPath, password: files.password });
     } else if (typeof a === "object" && a !== null && isCertificate(a)) {
-      certificate = a;
-      if (typeof b === "function") configure = b;
+      most(2);
+      certificate = a as ServerCertificate;
+      configure = configureAt(1);
     } else {
       throw new TypeError("useHttps expects a certificate, a certificate path, { certPath, keyPath }, or a configure function");
     }

@@ -122,6 +122,40 @@ describe("ListenOptions.useHttps", () => {
     expect(JSON.parse(result.body).scheme).toBe("https");
   });
 
+  it("runs configure in the path forms too: useHttps(path, password, configure), useHttps({ certPath, keyPath }, configure)", async () => {
+    const combined = join(dir, "a-combined.pem");
+    writeFileSync(combined, `${pki.a.cert}\n${pki.a.key}`);
+    const certPath = join(dir, "a2.pem");
+    const keyPath = join(dir, "a2.key");
+    writeFileSync(certPath, pki.a.cert);
+    writeFileSync(keyPath, pki.a.key);
+    const calls: string[] = [];
+    const server = res.server(new Server());
+    // configure runs after the file's certificate is set, so it can replace it (Kestrel's order).
+    server.options.listen("127.0.0.1", 0, (lo) =>
+      lo.useHttps(combined, undefined, (o) => {
+        calls.push(`path: ${o.serverCertificate !== undefined}`);
+        o.serverCertificate = pki.b;
+      }),
+    );
+    server.options.listen("127.0.0.1", 0, (lo) => lo.useHttps({ certPath, keyPath }, (o) => void calls.push(`files: ${o.serverCertificate !== undefined}`)));
+    await server.start(echoTls);
+    expect(calls).toEqual(["path: true", "files: true"]);
+    expect((await httpsGet(portOf(server.addresses[0]!), "b.test")).peerCommonName).toBe("b.test");
+    expect((await httpsGet(portOf(server.addresses[1]!))).peerCommonName).toBe("a.test");
+  });
+
+  it("rejects forms Kestrel does not have: extra arguments, a configure that is not a function", () => {
+    const options = new ServerOptions();
+    const path = join(dir, "unused.pem");
+    const call = (...args: unknown[]) => () => options.listen("127.0.0.1", 0, (lo) => (lo.useHttps as (...a: unknown[]) => unknown)(...args));
+    expect(call(path, "pw", "not a function")).toThrow(TypeError);
+    expect(call(path, 42)).toThrow(TypeError);
+    expect(call(pki.a, () => {}, "extra")).toThrow(TypeError);
+    expect(call(() => {}, () => {})).toThrow(TypeError);
+    expect(call({ certPath: path }, {})).toThrow(TypeError);
+  });
+
   it("useHttps() needs the default certificate: a clear error without it, the default certificate with it", async () => {
     const options = new ServerOptions();
     expect(() => options.listen("127.0.0.1", 0, (lo) => lo.useHttps())).toThrow(/No server certificate was specified.*defaultCertificate/);
