@@ -130,7 +130,7 @@ export class ListenOptions {
   useHttps(certificate: ServerCertificate, configure?: ConfigureHttpsOptions): this;
   useHttps(configure: ConfigureHttpsOptions): this;
   useHttps(...args: unknown[]): this {
-    const [a, b, c] = args;
+    const [a, b] = args;
     let certificate: ServerCertificate | undefined;
     let configure: ConfigureHttpsOptions | undefined;
     const configureAt = (index: number) => {
