@@ -285,6 +285,8 @@ export class AppHost {
     const logger = this.loggerFactory.createLogger("X.Server");
     const kestrel = this.configuration.getSection("Kestrel");
     const contentRoot = this.environment.contentRootPath;
+    // Relative certificate paths given in code resolve there, as in Kestrel.
+    options.contentRoot = contentRoot;
     // UseIISIntegration: on with the web defaults when ASPNETCORE_PORT is set. An invalid port fails the start here.
     const iis = web.useWebDefaults ? readIisIntegrationSettings(this.#webSettings) : null;
     this.#iis = iis;

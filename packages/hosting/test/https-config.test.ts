@@ -112,3 +112,27 @@ describe("certificates from the Kestrel section", () => {
     await expect(build(badSsl).start()).rejects.toThrow(/Kestrel:EndpointDefaults:SslProtocols/);
   });
 });
+
+describe("certificate paths given in code", () => {
+  it("resolve against the content root, not the working directory (Kestrel's UseHttps(fileName))", async () => {
+    const root = await site({});
+    expect(process.cwd()).not.toBe(root);
+    const logs = captureLogs();
+    const host = Host.createDefaultBuilder([], {})
+      .useContentRoot(root)
+      .configureLogging((_, o) => {
+        o.destination = logs.destination;
+      })
+      .configureWebHostDefaults((web) =>
+        web
+          .configureKestrel((options) => {
+            options.listen("127.0.0.1", 0, (lo) => lo.useHttps({ certPath: "a.crt", keyPath: "a.key" }));
+          })
+          .configure((app) => app.run((ctx) => ctx.response.end(ctx.request.scheme))),
+      )
+      .build();
+    hosts.push(host);
+    await host.start();
+    expect(await get(`${host.server!.addresses[0]}/`, "a.test")).toEqual({ body: "https", cn: "a.test" });
+  });
+});

@@ -7,6 +7,7 @@
  * @module
  */
 import { type ConnectionMiddleware, type EndPoint, formatEndPoint, type Heartbeat, type Logger, OptionsValidationError } from "@x/abstractions";
+import { resolve as resolvePath } from "node:path";
 import { createHttpsMiddleware, type HttpsConnectionAdapterOptions, loadCertificate, type ServerCertificate } from "@x/https-sni";
 import { createConnectionLoggingMiddleware } from "./connection-logging.js";
 import { alpnProtocolsFor, HttpProtocols } from "./http-protocols.js";
@@ -15,7 +16,7 @@ import type { ServerOptions } from "./server-options.js";
 /** Configures the HTTPS options of one endpoint (Kestrel's `Action<HttpsConnectionAdapterOptions>`). */
 export type ConfigureHttpsOptions = (options: HttpsConnectionAdapterOptions) => void;
 
-/** PEM certificate and key files for `useHttps({ certPath, keyPath })`; relative paths are used as given. */
+/** PEM certificate and key files for `useHttps({ certPath, keyPath })`; relative paths resolve against `ServerOptions.contentRoot` (the host's content root). */
 export interface HttpsCertificateFiles {
   readonly certPath: string;
   readonly keyPath?: string;
@@ -153,13 +154,13 @@ export class ListenOptions {
       if (a.length === 0) throw new OptionsValidationError("The certificate path must not be empty", "Path");
       if (b !== undefined && b !== null && typeof b !== "string") throw new TypeError(`useHttps: the password must be a string, got ${typeof b}`);
       configure = configureAt(2);
-      certificate = loadCertificate({ path: a, password: typeof b === "string" ? b : undefined });
+      certificate = loadCertificate({ path: this.#resolve(a), password: typeof b === "string" ? b : undefined });
     } else if (typeof a === "object" && a !== null && "certPath" in a) {
       most(2);
       const files = a as HttpsCertificateFiles;
       if (typeof files.certPath !== "string" || files.certPath.length === 0) throw new OptionsValidationError("certPath must not be empty", "Path");
       configure = configureAt(1);
-      certificate = loadCertificate({ path: files.certPath, keyPath: files.keyPath, password: files.password });
+      certificate = loadCertificate({ path: this.#resolve(files.certPath), keyPath: files.keyPath === undefined ? undefined : this.#resolve(files.keyPath), password: files.password });
     } else if (typeof a === "object" && a !== null && isCertificate(a)) {
       most(2);
       certificate = a as ServerCertificate;
@@ -181,6 +182,12 @@ export class ListenOptions {
     this.#entries.push({ kind: "https", options });
     this.scheme = "https";
     return this;
+  }
+
+  /** A certificate path from code: relative ones against the content root (Kestrel), else as given. */
+  #resolve(path: string): string {
+    const root = this.serverOptions?.contentRoot;
+    return root === undefined ? path : resolvePath(root, path);
   }
 
   /**

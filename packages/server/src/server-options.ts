@@ -47,6 +47,13 @@ export class ServerOptions {
   /** Endpoints configured in code, in order. */
   readonly listenOptions: ListenOptions[] = [];
   /**
+   * Where relative certificate paths given in code (`useHttps("certs/site.pfx")`,
+   * `{ certPath, keyPath }`) resolve: the host's content root, as Kestrel's
+   * `UseHttps(fileName)` combines it with `IHostEnvironment.ContentRootPath`.
+   * Unset (a bare `Server`), they resolve against the working directory.
+   */
+  contentRoot: string | undefined = undefined;
+  /**
    * The certificate `useHttps()` and `https://` URLs use when none is given
    * (Kestrel's default certificate; hosting fills it from `Certificates:Default`).
    */
