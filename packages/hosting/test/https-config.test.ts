@@ -125,7 +125,7 @@ describe("certificate paths given in code", () => {
       })
       .configureWebHostDefaults((web) =>
         web
-          .configureKestrel((options) => {
+          .configureKestrel((_context, options) => {
             options.listen("127.0.0.1", 0, (lo) => lo.useHttps({ certPath: "a.crt", keyPath: "a.key" }));
           })
           .configure((app) => app.run((ctx) => ctx.response.end(ctx.request.scheme))),
