@@ -9,7 +9,7 @@
  * @module
  */
 import type { Duplex } from "node:stream";
-import { type HttpContext, HttpRequestBodyDetectionFeature, HttpUpgradeFeature, type Logger } from "@x/abstractions";
+import { BadHttpRequestError, type HttpContext, HttpRequestBodyDetectionFeature, HttpUpgradeFeature, type Logger } from "@x/abstractions";
 import { type Dispatcher, errors, Pool } from "undici";
 import type { AppProcess } from "../process/app-process.js";
 import { copyResponseHeaders, requestHeadersForApp, targetForApp } from "./forward-headers.js";
@@ -137,6 +137,13 @@ export class AppForwarder {
 
   #failed(context: HttpContext, error: unknown): ForwardFailure | null {
     if (context.requestAborted.aborted) return null;
+    if (error instanceof BadHttpRequestError) {
+      // The front's own limits rejected the client's body (413 over maxRequestBodySize, 408 too
+      // slow, 400 bad framing): not the app's doing. Thrown on, the front's server answers it
+      // with its status, as it does for a rejected request head.
+      this.#logger.info({ path: context.request.path, status: error.statusCode, reason: error.reason }, `The front rejected the request body: ${error.message}`);
+      throw error;
+    }
     if (error instanceof LoopbackTimeoutError || error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
       this.#logger.warn({ path: context.request.path }, `The app did not respond within requestTimeout (${this.#requestTimeoutMs / 1000} s)`);
       return "timeout";

@@ -112,3 +112,46 @@ describe("x-ancm invalid settings", () => {
     expect(front.logs(/^Now listening on/)).toEqual([]);
   });
 });
+
+/** Sends raw bytes to the front and reads the status of its answer (it closes the connection). */
+async function rawStatus(port: number, bytes: string): Promise<number> {
+  const { connect } = await import("node:net");
+  return within(
+    5_000,
+    new Promise<number>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => socket.write(bytes));
+      let text = "";
+      socket.on("data", (c) => {
+        text += c;
+        const match = /^HTTP\/1\.1 (\d{3})/.exec(text);
+        if (match !== null) {
+          socket.destroy();
+          resolve(Number(match[1]));
+        }
+      });
+      socket.on("error", reject);
+    }),
+    "the front's answer",
+  );
+}
+
+describe("x-ancm's own limits", () => {
+  it("answers 413 for a body over the front's maxRequestBodySize, logged as the front's rejection, not blamed on the app", async () => {
+    const site = await e2e.site({ settings: outOfProcess() });
+    const front = await e2e.front(site, { args: ["--Kestrel:Limits:MaxRequestBodySize", "1000"] });
+    expect((await send(`${front.url}/echo`)).status).toBe(200);
+    const declared = await send(`${front.url}/echo`, { method: "POST", body: "x".repeat(5_000) });
+    expect(declared.status).toBe(413);
+    expect(declared.text).not.toContain("502.3");
+    const small = await send(`${front.url}/echo`, { method: "POST", body: "x".repeat(500) });
+    expect(small.status).toBe(200);
+    // The other rejections the front makes itself answer their own status too.
+    const port = Number(new URL(front.url).port);
+    expect(await rawStatus(port, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")).toBe(400);
+    expect(await rawStatus(port, `GET /echo HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(40_000)}\r\n\r\n`)).toBe(431);
+    expect(await rawStatus(port, `GET /${"a".repeat(9_000)} HTTP/1.1\r\nHost: x\r\n\r\n`)).toBe(414);
+    expect(front.logs(/The front rejected the request body/).length).toBeGreaterThanOrEqual(2);
+    expect(front.logs(/did not respond within requestTimeout|Forwarding the request to the app failed/)).toEqual([]);
+  });
+});
+
