@@ -44,7 +44,7 @@ export class AncmModule {
       this.#inProcess = new InProcessApp(settings, logger);
     }
     this.#offline = new AppOfflineWatcher(settings.siteRoot, {
-      onOffline: () => this.#goOffline(),
+      onOffline: () => this.#goOffline().catch((error: unknown) => this.#logger.error({ err: error }, "Taking the application offline failed")),
       onOnline: () => this.#goOnline(),
     });
   }
@@ -104,7 +104,13 @@ export class AncmModule {
       }
       return app(context);
     }
-    const acquired = await this.#processes!.acquire();
+    let acquired = await this.#processes!.acquire();
+    if (!("process" in acquired) && acquired.failure === "stopped" && this.#offline.content === null) {
+      // app_offline.htm was removed while the app was still stopping: once that is done the
+      // app is resumed, and this request starts it rather than getting a 503.
+      await this.#offline.settled;
+      acquired = await this.#processes!.acquire();
+    }
     if ("process" in acquired) {
       return this.#forward(context, acquired.process);
     }

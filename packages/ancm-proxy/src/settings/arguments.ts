@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isAbsolute, relative, resolve, sep } from "node:path";
 
 /**
  * Splits a command line into arguments with `CommandLineToArgvW`'s rules:
@@ -72,4 +73,33 @@ export function splitArguments(args: string): string[] {
   }
   if (started || quoteCount !== 0) argv.push(current);
   return argv;
+}
+
+/**
+ * A `web.config` brought from Windows names files with backslashes
+ * (`arguments=".\app.js"`, `dist\server.js`, `--config=.\app.json`). On
+ * POSIX, an argument (or the value of a `--name=value` argument) is read as
+ * a site path when it has a backslash and, with `\` read as `/`, names a file
+ * or folder that exists inside the site: it becomes that path with `/`
+ * (`./app.js`, `dist/server.js`). Anything else is left as it is: options,
+ * URLs, absolute Windows paths (`C:\...`), backslashes that name nothing in
+ * the site. On Windows nothing changes.
+ */
+export function translateWindowsPathArguments(argv: readonly string[], siteRoot: string, exists: (absolutePath: string) => boolean, separator = sep): string[] {
+  if (separator !== "/") return [...argv];
+  return argv.map((arg) => {
+    const eq = arg.startsWith("-") ? arg.indexOf("=") : -1;
+    if (eq >= 0) return arg.slice(0, eq + 1) + translateOne(arg.slice(eq + 1), siteRoot, exists);
+    return translateOne(arg, siteRoot, exists);
+  });
+}
+
+function translateOne(value: string, siteRoot: string, exists: (absolutePath: string) => boolean): string {
+  if (!value.includes("\\") || /^[a-zA-Z]:/.test(value) || value.startsWith("\\\\") || value.includes("://")) return value;
+  const posix = value.replace(/\\/g, "/");
+  const absolute = resolve(siteRoot, posix);
+  // Only inside the site: a path that climbs out of it is not ours to rewrite.
+  const inside = relative(siteRoot, absolute);
+  if (inside.startsWith("..") || isAbsolute(inside)) return value;
+  return exists(absolute) ? posix : value;
 }

@@ -3,9 +3,10 @@
  *
  * @module
  */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { ANCM_DEFAULTS, type AncmSettings, type HostingModel } from "./ancm-settings.js";
-import { splitArguments } from "./arguments.js";
+import { splitArguments, translateWindowsPathArguments } from "./arguments.js";
 import { resolveDebugLog } from "./debug-log.js";
 import { attributeError, quote } from "./errors.js";
 import { resolveForwardingPipeline } from "./forwarding-pipeline.js";
@@ -117,7 +118,7 @@ export function resolveAncmSettings(
     source,
     processPath,
     arguments: args,
-    argumentList: splitArguments(args),
+    argumentList: translateWindowsPathArguments(splitArguments(args), root, existsSync),
     hostingModel,
     environmentVariables,
     processesPerApplication,

@@ -3,7 +3,7 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { agent, assertBuilt, E2E, echo, isAlive, outOfProcess, send, until, waitGone } from "./helpers.js";
+import { agent, assertBuilt, delay, E2E, echo, isAlive, outOfProcess, send, until, waitGone } from "./helpers.js";
 
 const e2e = new E2E();
 beforeAll(assertBuilt);
@@ -39,5 +39,19 @@ describe("x-ancm app_offline.htm", () => {
     expect(second.pid).not.toBe(first.pid);
     expect(isAlive(second.pid)).toBe(true);
     expect(front.startedPids()).toEqual([first.pid, second.pid]);
+  });
+
+  it("notices the file at once both ways: a request right after the removal starts the app instead of a 503", async () => {
+    const site = await e2e.site({ settings: outOfProcess() });
+    const front = await e2e.front(site);
+    const first = await echo(`${front.url}/`);
+    writeFileSync(site.path("app_offline.htm"), OFFLINE_PAGE);
+    await until(400, async () => (await send(`${front.url}/probe`)).status === 503, "503 right after app_offline.htm appears", 10);
+    // Removed at once, while the old app may still be stopping.
+    rmSync(site.path("app_offline.htm"));
+    await delay(50);
+    const next = await send(`${front.url}/`);
+    expect(next.status).toBe(200);
+    expect((JSON.parse(next.text) as { pid: number }).pid).not.toBe(first.pid);
   });
 });

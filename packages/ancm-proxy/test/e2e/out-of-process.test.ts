@@ -230,3 +230,12 @@ function stdoutLogOf(dir: string, pid: number): string {
   expect(names, `stdout logs in ${dir}: ${readdirSync(dir).join(", ")}`).toHaveLength(1);
   return readFileSync(`${dir}/${names[0]}`, "utf8");
 }
+
+describe("a web.config brought from Windows", () => {
+  it("starts the app from arguments=\".\\app.mjs\" (Windows-style relative paths translated inside the site)", async () => {
+    const site = await e2e.site({ settings: outOfProcess({ arguments: ".\\app.mjs" }) });
+    const front = await e2e.front(site);
+    const res = await echo(`${front.url}/`);
+    expect(isAlive(res.pid)).toBe(true);
+  });
+});
