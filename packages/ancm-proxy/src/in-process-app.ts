@@ -16,6 +16,7 @@
 import { extname, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Logger, RequestDelegate } from "@x/abstractions";
+import { copyProcessOutput } from "./in-process-output.js";
 import type { AncmSettings } from "./settings/ancm-settings.js";
 
 interface HostLike {
@@ -47,6 +48,7 @@ export class InProcessApp {
   #host: HostLike | null = null;
   #loads = 0;
   #error: Error | null = null;
+  #output: ReturnType<typeof copyProcessOutput> | null = null;
 
   /** The entry module comes from `settings` (see {@link entryModuleOf}); nothing is loaded yet. */
   constructor(settings: AncmSettings, logger: Logger) {
@@ -88,13 +90,25 @@ export class InProcessApp {
     this.#loading = null;
     this.#loaded = null;
     this.#error = null;
-    if (host !== null) await host.stop();
+    try {
+      if (host !== null) await host.stop();
+    } finally {
+      const output = this.#output;
+      this.#output = null;
+      await output?.close();
+    }
   }
 
   async #load(): Promise<RequestDelegate> {
     // In-process, the app shares the front's environment: the configured variables apply to it.
     for (const [name, value] of Object.entries(this.#settings.environmentVariables)) process.env[name] = value;
     const entry = entryModuleOf(this.#settings);
+    if (this.#settings.stdoutLogEnabled && this.#output === null) {
+      // ANCM in-process: the app's output (the process's) goes to the stdout log file.
+      this.#output = copyProcessOutput(this.#settings.stdoutLogFile);
+      if (this.#output.fileError !== null) this.#logger.warn({ err: this.#output.fileError }, "Could not open the stdout log file");
+      else this.#logger.info({ file: this.#output.fileName }, "Writing the application's output to the stdout log file");
+    }
     // A fresh module instance per load: an app that was taken offline starts anew.
     const url = `${pathToFileURL(entry).href}${this.#loads++ === 0 ? "" : `?x-ancm-load=${this.#loads}`}`;
     this.#logger.info({ entry }, "Loading the application in-process");

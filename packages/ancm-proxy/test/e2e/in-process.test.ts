@@ -4,7 +4,8 @@
  * gives the 500.30 page.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { agent, assertBuilt, childPids, E2E, echo, send } from "./helpers.js";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { agent, assertBuilt, childPids, E2E, echo, send, until } from "./helpers.js";
 
 const e2e = new E2E();
 beforeAll(assertBuilt);
@@ -58,5 +59,21 @@ describe("x-ancm in-process", () => {
     expect(again.status).toBe(500);
     expect(again.text).toContain("500.30");
     expect(front.running).toBe(true);
+  });
+
+  it("writes the app's output to the stdout log with stdoutLogEnabled, named for the front's pid", async () => {
+    const site = await e2e.site({
+      settings: {
+        attributes: { processPath: "in-process-app.mjs", hostingModel: "inprocess", stdoutLogEnabled: "true", stdoutLogFile: ".\\logs\\stdout" },
+        environmentVariables: ENVIRONMENT,
+      },
+    });
+    const front = await e2e.front(site);
+    expect((await echo(`${front.url}/`)).pid).toBe(front.pid);
+    const logs = site.path("logs");
+    await until(3_000, () => existsSync(logs) && readdirSync(logs).some((n) => n.endsWith(`_${front.pid}.log`)), "the stdout log file");
+    const name = readdirSync(logs).find((n) => n.endsWith(`_${front.pid}.log`))!;
+    expect(name).toMatch(new RegExp(`^stdout_\\d{14}_${front.pid}\\.log$`));
+    await until(3_000, () => readFileSync(`${logs}/${name}`, "utf8").includes(`in-process fixture loaded pid=${front.pid}`), "the app's output in the stdout log");
   });
 });
