@@ -18,35 +18,76 @@ import type { AncmSettings } from "./settings/ancm-settings.js";
 
 /** The module: the front's request delegate. Serves `app_offline.htm` while it exists, else forwards each request to the app (out-of-process) or calls it (in-process). */
 export class AncmModule {
-  /** The resolved settings it runs with. */
-  readonly settings: AncmSettings;
+  #settings: AncmSettings;
   readonly #logger: Logger;
   readonly #offline: AppOfflineWatcher;
-  readonly #processes: ProcessManager | null;
-  readonly #forwarder: AppForwarder | null;
-  readonly #inProcess: InProcessApp | null;
-  readonly #detailedErrors: boolean;
+  #processes: ProcessManager | null = null;
+  #forwarder: AppForwarder | null = null;
+  #inProcess: InProcessApp | null = null;
+  #detailedErrors = false;
   #tunnelTimer: NodeJS.Timeout | null = null;
+  /** A recycle in progress (web.config changed): requests wait for it. */
+  #recycling: Promise<void> | null = null;
 
   /** Sets up the offline watcher and, by `hostingModel`, the process manager and forwarder or the in-process app. */
   constructor(settings: AncmSettings, logger: Logger) {
-    this.settings = settings;
+    this.#settings = settings;
     this.#logger = logger;
-    this.#detailedErrors = showsDetailedErrors(settings.environmentVariables);
-    if (settings.hostingModel === "outofprocess") {
-      const forwarder = new AppForwarder(settings.requestTimeoutMs, logger, settings.forwardingPipeline);
-      this.#forwarder = forwarder;
-      this.#processes = new ProcessManager({ settings, logger, onProcessExit: (p) => forwarder.release(p) });
-      this.#inProcess = null;
-    } else {
-      this.#forwarder = null;
-      this.#processes = null;
-      this.#inProcess = new InProcessApp(settings, logger);
-    }
+    this.#build(settings);
     this.#offline = new AppOfflineWatcher(settings.siteRoot, {
       onOffline: () => this.#goOffline().catch((error: unknown) => this.#logger.error({ err: error }, "Taking the application offline failed")),
       onOnline: () => this.#goOnline(),
     });
+  }
+
+  /** The resolved settings it runs with (the newest, after a recycle). */
+  get settings(): AncmSettings {
+    return this.#settings;
+  }
+
+  #build(settings: AncmSettings): void {
+    this.#detailedErrors = showsDetailedErrors(settings.environmentVariables);
+    if (settings.hostingModel === "outofprocess") {
+      const forwarder = new AppForwarder(settings.requestTimeoutMs, this.#logger, settings.forwardingPipeline);
+      this.#forwarder = forwarder;
+      this.#processes = new ProcessManager({ settings, logger: this.#logger, onProcessExit: (p) => forwarder.release(p) });
+      this.#inProcess = null;
+    } else {
+      this.#forwarder = null;
+      this.#processes = null;
+      this.#inProcess = new InProcessApp(settings, this.#logger);
+    }
+  }
+
+  /**
+   * Recycles the app with new settings, as ANCM recycles when `web.config`
+   * changes: the running app stops gracefully (within its
+   * shutdownTimeLimit), then the next request starts the app as the new
+   * settings say. Requests that come meanwhile wait for it. While
+   * `app_offline.htm` exists the app stays offline.
+   */
+  recycle(settings: AncmSettings): Promise<void> {
+    const previous = this.#recycling ?? Promise.resolve();
+    const recycling = previous.then(async () => {
+      this.#logger.info({ source: settings.source, hostingModel: settings.hostingModel, processPath: settings.processPath }, "The site's settings changed: recycling the application");
+      await this.#stopApp();
+      this.#settings = settings;
+      this.#build(settings);
+      if (this.#offline.content !== null) await this.#processes?.stopAll();
+    });
+    const settled = recycling.catch((error: unknown) => this.#logger.error({ err: error }, "Recycling the application failed"));
+    this.#recycling = settled;
+    void settled.then(() => {
+      if (this.#recycling === settled) this.#recycling = null;
+    });
+    return settled;
+  }
+
+  async #stopApp(): Promise<void> {
+    if (this.#tunnelTimer !== null) clearTimeout(this.#tunnelTimer);
+    await this.#processes?.stopAll();
+    await this.#forwarder?.close();
+    await this.#inProcess?.unload().catch((error: unknown) => this.#logger.error({ err: error }, "Stopping the in-process application failed"));
   }
 
   /** The running app processes (out-of-process). */
@@ -62,10 +103,8 @@ export class AncmModule {
   /** Stops the app gracefully (shutdown event, then signals, within shutdownTimeLimit). */
   async stop(): Promise<void> {
     this.#offline.stop();
-    if (this.#tunnelTimer !== null) clearTimeout(this.#tunnelTimer);
-    await this.#processes?.stopAll();
-    await this.#forwarder?.close();
-    await this.#inProcess?.unload();
+    await this.#recycling;
+    await this.#stopApp();
   }
 
   /** Kills the app processes at once (the front is exiting without a graceful stop). */
@@ -75,6 +114,7 @@ export class AncmModule {
 
   /** The request delegate the front's server runs. */
   readonly handle: RequestDelegate = (context) => {
+    if (this.#recycling !== null) return this.#recycling.then(() => this.handle(context));
     // In-process and online, once loaded: straight into the app's pipeline, nothing awaited first.
     const app = this.#inProcess?.loaded;
     if (app != null && this.#offline.content === null) return app(context);

@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import type { Logger } from "@x/abstractions";
 import { type AppHost, Host, type HostBuilder } from "@x/hosting";
 import { AncmModule } from "./ancm-module.js";
+import { SettingsWatcher } from "./settings-watcher.js";
 import { createDebugFileLogger, teeLogger } from "./debug-log.js";
 import type { AncmSettings } from "./settings/ancm-settings.js";
 import { loadAncmSettings } from "./settings/index.js";
@@ -30,6 +31,7 @@ export interface FrontOptions {
 export interface Front {
   readonly host: AppHost;
   readonly module: AncmModule;
+  /** The settings read at creation; `module.settings` has the newest once web.config changed. */
   readonly settings: AncmSettings;
 }
 
@@ -45,7 +47,9 @@ const MODULE_VARIABLES = ["ASPNETCORE_PORT", "ASPNETCORE_TOKEN", "ASPNETCORE_APP
 export function createFront(options: FrontOptions = {}): Front {
   const siteRoot = resolve(options.siteRoot ?? ".");
   const env = { ...(options.env ?? process.env) };
-  const settings = loadAncmSettings(siteRoot, env);
+  // The settings read the module's variables; a reload (web.config changed) reads the same ones.
+  const settingsEnv = { ...env };
+  const settings = loadAncmSettings(siteRoot, settingsEnv);
   for (const name of MODULE_VARIABLES) delete env[name];
   let module: AncmModule | null = null;
   const builder = Host.createDefaultBuilder(options.args ?? [], env).configureWebHostDefaults((web) =>
@@ -58,8 +62,22 @@ export function createFront(options: FrontOptions = {}): Front {
   logger.info({ source: settings.source, hostingModel: settings.hostingModel, processPath: settings.processPath }, "ASP.NET Core Module settings loaded");
   module = new AncmModule(settings, logger);
   const created = module;
-  host.lifetime.onStarted(() => created.start());
-  host.lifetime.onStopped(() => created.stop());
+  // ANCM recycles the app when web.config changes.
+  const watcher = new SettingsWatcher({
+    siteRoot,
+    logger,
+    load: () => loadAncmSettings(siteRoot, settingsEnv),
+    current: () => created.settings,
+    recycle: (next) => created.recycle(next),
+  });
+  host.lifetime.onStarted(() => {
+    watcher.start();
+    return created.start();
+  });
+  host.lifetime.onStopped(async () => {
+    await watcher.stop();
+    await created.stop();
+  });
   return { host, module: created, settings };
 }
 
