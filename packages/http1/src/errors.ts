@@ -40,6 +40,8 @@ export const RejectionReason = {
   RequestHeadersTimeout: 408,
   RequestBodyTimeout: 408,
   UnsupportedHttpVersion: 505,
+  /** RFC 9112 §6.1: a transfer coding other than chunked (gzip, deflate, compress, ...). */
+  UnsupportedTransferCoding: 501,
 } as const;
 
 /** The name of a {@link RejectionReason}. */

@@ -94,7 +94,7 @@ const PIPELINE = Buffer.from(
   [
     "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
     "POST /cl HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\nhello world",
-    "PUT /chunked HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5;a=b\r\nhello\r\n1 ; q=\"x y\"\r\n!\r\n0\r\nX-Trailer: yes\r\nContent-Length: 99\r\n\r\n",
+    "PUT /chunked HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n5;a=b\r\nhello\r\n1 ; q=\"x y\"\r\n!\r\n0\r\nX-Trailer: yes\r\nContent-Length: 99\r\n\r\n",
     "\r\nOPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
     "HEAD http://example.com/x?y HTTP/1.1\r\nHost: b\r\n\r\n",
     "GET /old HTTP/1.0\r\n\r\n",
@@ -190,6 +190,8 @@ describe("RequestHeadParser", () => {
     ["TE with CL (RFC 9112 §6.3)", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n", "ContentLengthAndTransferEncoding"],
     ["TE in HTTP/1.0 (RFC 9112 §6.1)", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", "TransferEncodingInHttp10"],
     ["a final coding other than chunked (RFC 9112 §6.3)", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", "FinalTransferCodingNotChunked"],
+    ["a transfer coding it does not decode before chunked (RFC 9112 §6.1: 501)", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "UnsupportedTransferCoding"],
+    ["the same, in two fields", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: deflate\r\nTransfer-Encoding: chunked\r\n\r\n", "UnsupportedTransferCoding"],
   ])("rejects %s", (_name, bytes, reason) => {
     expectParseError(() => parseStream([Buffer.from(bytes, "latin1")]), reason);
   });

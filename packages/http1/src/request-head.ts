@@ -152,6 +152,10 @@ export class RequestHead {
       if (codings.indexOf("chunked") !== codings.length - 1 || codings.some((c) => !/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(c))) {
         reject("FinalTransferCodingNotChunked", this.transferEncoding);
       }
+      // RFC 9112 §6.1: "A server that receives a request message with a transfer coding it does
+      // not understand SHOULD respond with 501 (Not Implemented)." We decode chunked only; a
+      // body we would pass on still gzip- or deflate-coded is not the body the client sent.
+      if (codings.length > 1) reject("UnsupportedTransferCoding", this.transferEncoding);
       this.framing = BodyFraming.Chunked;
       return;
     }

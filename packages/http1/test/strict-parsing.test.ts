@@ -119,6 +119,8 @@ const rows: Row[] = [
     status: 400,
   },
   { name: "RFC 9112 §6.3: chunked before another coding is rejected", request: lines("POST / HTTP/1.1", "Host: a", "Transfer-Encoding: chunked, gzip", "", "0", "", ""), status: 400 },
+  { name: "RFC 9112 §6.1: a coding the server does not decode, before chunked, gets 501 and a close", request: lines("POST / HTTP/1.1", "Host: a", "Transfer-Encoding: gzip, chunked", "", "0", "", ""), status: 501 },
+  { name: "RFC 9112 §6.1: the same across two Transfer-Encoding fields", request: lines("POST / HTTP/1.1", "Host: a", "Transfer-Encoding: deflate", "Transfer-Encoding: chunked", "", "0", "", ""), status: 501 },
   { name: "RFC 9112 §6.1: an empty coding in the list is rejected", request: lines("POST / HTTP/1.1", "Host: a", "Transfer-Encoding: , chunked", "", "0", "", ""), status: 400 },
   { name: "RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request is rejected", request: lines("POST / HTTP/1.0", "Transfer-Encoding: chunked", "", "0", "", ""), status: 400 },
   { name: "RFC 9112 §6.1: the chunked coding name is case-insensitive", request: lines("POST / HTTP/1.1", "Host: a", "Transfer-Encoding: CHUNKED", "", "2", "hi", "0", "", ""), status: 200, echo: { body: "hi" } },

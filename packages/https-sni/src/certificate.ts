@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { constants, createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { extname } from "node:path";
 import * as tls from "node:tls";
@@ -93,12 +93,38 @@ function toArray(input: PemInput | readonly PemInput[] | undefined): PemInput[] 
 }
 
 /**
+ * The cipher suites offered when the app sets none: TLS 1.3's three, then for TLS 1.2 the
+ * ECDHE and DHE suites with AES-GCM or ChaCha20-Poly1305 (Mozilla's "intermediate"
+ * recommendation, version 5.7). No CBC suite, no static RSA key exchange.
+ */
+export const DEFAULT_CIPHERS = [
+  "TLS_AES_128_GCM_SHA256",
+  "TLS_AES_256_GCM_SHA384",
+  "TLS_CHACHA20_POLY1305_SHA256",
+  "ECDHE-ECDSA-AES128-GCM-SHA256",
+  "ECDHE-RSA-AES128-GCM-SHA256",
+  "ECDHE-ECDSA-AES256-GCM-SHA384",
+  "ECDHE-RSA-AES256-GCM-SHA384",
+  "ECDHE-ECDSA-CHACHA20-POLY1305",
+  "ECDHE-RSA-CHACHA20-POLY1305",
+  "DHE-RSA-AES128-GCM-SHA256",
+  "DHE-RSA-AES256-GCM-SHA384",
+  "DHE-RSA-CHACHA20-POLY1305",
+].join(":");
+
+/**
  * The node:tls options for a certificate. `extra` carries per-endpoint
  * settings that live in a SecureContext (minVersion, maxVersion, ciphers).
  */
 export function secureContextOptions(certificate: ServerCertificate, extra?: tls.SecureContextOptions): tls.SecureContextOptions {
   const ca = toArray(certificate.ca);
   const options: tls.SecureContextOptions = { ...extra, passphrase: certificate.passphrase };
+  // A server has no use for client-initiated renegotiation (TLS 1.2; TLS 1.3 has none): each one
+  // costs a full handshake, so it is refused outright rather than rate-limited as node:https does.
+  options.secureOptions = (extra?.secureOptions ?? 0) | constants.SSL_OP_NO_RENEGOTIATION;
+  // Unless the app chose its own: forward-secret AEAD suites only (Mozilla's "intermediate"
+  // profile); node's default list also offers CBC suites for TLS 1.2.
+  options.ciphers ??= DEFAULT_CIPHERS;
   if (ca.length > 0) options.ca = ca;
   if (isPfx(certificate)) {
     options.pfx = certificate.pfx;

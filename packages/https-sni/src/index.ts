@@ -5,7 +5,7 @@
  *
  * @module
  */
-export { CertificateError, certificateFileSource, createCertificateContext, describeCertificate, loadCertificate } from "./certificate.js";
+export { CertificateError, certificateFileSource, DEFAULT_CIPHERS, createCertificateContext, describeCertificate, loadCertificate } from "./certificate.js";
 export { CertificateReloader } from "./certificate-reloader.js";
 export type { CertificateFileOptions, CertificateInfo, PemCertificate, PemInput, PfxCertificate, ServerCertificate } from "./certificate.js";
 export { ClientHelloError, parseClientHello } from "./client-hello.js";

@@ -27,6 +27,7 @@ const NODE_CODES: Record<string, string> = {
   MultipleContentLengths: "HPE_UNEXPECTED_CONTENT_LENGTH",
   ContentLengthAndTransferEncoding: "HPE_UNEXPECTED_CONTENT_LENGTH",
   FinalTransferCodingNotChunked: "HPE_INVALID_TRANSFER_ENCODING",
+  UnsupportedTransferCoding: "HPE_INVALID_TRANSFER_ENCODING",
   TransferEncodingInHttp10: "HPE_INVALID_TRANSFER_ENCODING",
   RequestLineTooLong: "HPE_HEADER_OVERFLOW",
   HeadersTooLarge: "HPE_HEADER_OVERFLOW",
