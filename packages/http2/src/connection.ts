@@ -74,6 +74,8 @@ interface OpenHeaderBlock {
 
 /** Frames that cost the server work but carry nothing, per heartbeat tick, before the connection is closed. */
 const MAX_UNPRODUCTIVE_FRAMES_PER_TICK = 10_000;
+/** A WINDOW_UPDATE increment below this is counted as unproductive (see `#onWindowUpdate`). */
+const SMALL_WINDOW_INCREMENT = 1_024;
 /** ENHANCE_YOUR_CALM stream resets per tick before the whole connection is closed (rapid reset). */
 const MAX_CALM_RESETS_PER_TICK = 10;
 /** Socket backlog (bytes) beyond which control-frame ACKs are no longer owed: the client is not reading. */
@@ -443,6 +445,10 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
 
   #onWindowUpdate(frame: Frame): void {
     const increment = parseWindowUpdate(frame);
+    // Clients credit what they consumed, in batches (nghttp2 and Go at half a window, browsers in
+    // megabytes): a tiny increment does nothing a batch would not, and a flood of them (+1 on
+    // stream 0) only burns CPU. Counted with the other frames that do no work.
+    if (increment < SMALL_WINDOW_INCREMENT) this.#countUnproductive();
     if (frame.streamId === 0) {
       if (this.#output.connectionWindow + increment > MAX_WINDOW_SIZE) throw new Http2ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, "connection window overflow");
       this.#output.connectionWindow += increment;
@@ -450,6 +456,8 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       this.#checkNotIdle(frame.streamId, "WINDOW_UPDATE");
       const stream = this.#streams.get(frame.streamId);
       if (stream === undefined) {
+        // A closed stream: the credit goes nowhere.
+        if (increment >= SMALL_WINDOW_INCREMENT) this.#countUnproductive();
         const lingering = this.#lingering.get(frame.streamId);
         if (lingering === undefined) return;
         if (lingering.sendWindow + increment > MAX_WINDOW_SIZE) this.#lingeringError(frame.streamId, ErrorCode.FLOW_CONTROL_ERROR, "stream window overflow");
@@ -724,6 +732,9 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     const stream = this.#streams.get(id);
     if (stream === undefined || stream.clientDone) {
       this.#checkNotIdle(id, "DATA");
+      // No app reads it: DATA on a stream that is closed (or answered early) does no work, and a
+      // flood of it must meet the same guard as one on open streams.
+      this.#countUnproductive();
       // Not for an app: give the bytes back to the connection window at once.
       this.#creditConnection(flowControlledLength, true);
       // Frames that crossed our RST_STREAM are expected (§5.4.2); others are a stream error (§5.1).

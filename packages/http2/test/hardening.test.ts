@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CONNECTION_PREFACE } from "../src/frame-types.js";
-import { frameHeader, headersFrames, pingFrame, settingsFrame } from "../src/frame-writer.js";
+import { frameHeader, headersFrames, pingFrame, settingsFrame, windowUpdateFrame } from "../src/frame-writer.js";
 import {
   cleanup,
   ErrorCode,
@@ -438,6 +438,29 @@ describe("control and empty frame floods (CVE-2019-9512, -9515, -9516, -9518; RF
     } finally {
       gate.resolve();
     }
+  });
+
+  it("empty DATA on streams the server already closed (answered early, reset NO_ERROR): GOAWAY ENHANCE_YOUR_CALM", async () => {
+    const server = await startServer(okApp);
+    const client = await H2Client.handshake(server.port);
+    // Three requests answered before their bodies end: the server resets each with NO_ERROR.
+    for (const id of [1, 3, 5]) client.get(id, "/early", [], false);
+    for (const id of [1, 3, 5]) expect(await client.rstCode(id)).toBe(ErrorCode.NO_ERROR);
+    await expectFloodCutOff(client, Buffer.concat([1, 3, 5].map((id) => frameHeader(0, FrameType.DATA, 0, id))));
+  });
+
+  it("WINDOW_UPDATE +1 flood on stream 0: GOAWAY ENHANCE_YOUR_CALM", async () => {
+    const server = await startServer(okApp);
+    const client = await H2Client.handshake(server.port);
+    await expectFloodCutOff(client, windowUpdateFrame(0, 1));
+  });
+
+  it("a client crediting its window in ordinary batches is not counted", async () => {
+    const server = await startServer(okApp);
+    const client = await H2Client.handshake(server.port);
+    for (let i = 0; i < 2_000; i++) client.windowUpdate(0, 32_768);
+    expect(await roundTrip(client, 1, "/after")).toEqual({ status: 200, body: "ok /after" });
+    expect(goAways(client)).toEqual([]);
   });
 
   it("PRIORITY flood (CVE-2019-9513 family): GOAWAY ENHANCE_YOUR_CALM", async () => {
