@@ -40,6 +40,8 @@ export interface AppHostInit {
 }
 
 /** ASP.NET Core's default HostOptions.ShutdownTimeout. */
+/** After a signal-triggered shutdown, how long pending app work may keep the process alive. */
+const SIGNAL_EXIT_GRACE_MS = 2_000;
 const DEFAULT_SHUTDOWN_TIMEOUT_S = 30;
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
@@ -194,9 +196,24 @@ export class AppHost {
       }
       await this.lifetime.stopRequested;
       await this.stop();
+      if (signals > 0) this.#exitSoon();
     } finally {
       for (const s of SIGNALS) process.off(s, onSignal);
     }
+  }
+
+  /**
+   * A signal asked the process to end and the host has shut down (requests still running at
+   * ShutdownTimeoutSeconds were aborted and logged). App work still pending (timers, open
+   * handles of its own) must not keep the process alive: it exits after a short grace for
+   * what follows `run()`, unless it ends by itself first (the timer does not hold it).
+   */
+  #exitSoon(): void {
+    const timer = setTimeout(() => {
+      this.loggerFactory.createLogger("X.Hosting.Lifetime").warn(`The application still had work pending ${SIGNAL_EXIT_GRACE_MS / 1000} s after the shutdown; exiting`);
+      process.exit(process.exitCode ?? 0);
+    }, SIGNAL_EXIT_GRACE_MS);
+    timer.unref();
   }
 
   /** `ShutdownTimeoutSeconds` (default 30) in milliseconds; throws naming the key for a value that is not a number of seconds >= 0. */

@@ -271,6 +271,25 @@ describe("signals (child process)", () => {
     expect(logged.indexOf("Application is shutting down...")).toBeGreaterThan(logged.indexOf("Fixture received /slow"));
   });
 
+  it("exits soon after ShutdownTimeoutSeconds even when the app's work is still pending (requests aborted and logged)", async () => {
+    const app = startNode(webApp, ["--urls", "http://127.0.0.1:0", "--ShutdownTimeoutSeconds", "1"], { env: { ASPNETCORE_ENVIRONMENT: "Production" } });
+    cleanups.push(() => void app.process.kill("SIGKILL"));
+    const [url] = await app.listening();
+    const pending = request(`${url}/slow?ms=20000`).then(
+      () => "answered",
+      () => "connection lost",
+    );
+    await waitUntil("the app to receive /slow", () => received(app) || app.process.exitCode !== null);
+    const signalled = Date.now();
+    app.process.kill("SIGTERM");
+    expect(await app.exit()).toBe(0);
+    // 1 s of shutdown timeout, up to 1 s to abort, 2 s of grace: well under the app's 20 s.
+    expect(Date.now() - signalled).toBeLessThan(6_000);
+    expect(await pending).toBe("connection lost");
+    expect(app.output()).toContain("Some connections failed to close gracefully during server shutdown; aborting them");
+    expect(app.output()).toContain("still had work pending");
+  });
+
   it("an applicationStopping listener that throws does not cut the graceful shutdown short", async () => {
     const app = start(webAppThrowingListener);
     const [url] = await app.listening();
