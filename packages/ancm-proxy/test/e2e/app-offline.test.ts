@@ -19,7 +19,17 @@ describe("x-ancm app_offline.htm", () => {
     const first = await echo(`${front.url}/`);
 
     writeFileSync(site.path("app_offline.htm"), OFFLINE_PAGE);
-    await until(2_000, async () => (await send(`${front.url}/probe`)).status === 503, "503 from app_offline.htm", 100);
+    // writeFileSync creates the file empty and then writes it: under load the front can see it
+    // in between and serve an empty page until the write's change event, so wait for the content.
+    await until(
+      2_000,
+      async () => {
+        const probe = await send(`${front.url}/probe`);
+        return probe.status === 503 && probe.text === OFFLINE_PAGE;
+      },
+      "503 with app_offline.htm's content",
+      100,
+    );
     const offline = await send(`${front.url}/any/path?q=1`);
     expect(offline.status).toBe(503);
     expect(offline.headers["content-type"]).toBe("text/html");
