@@ -78,8 +78,18 @@ const MAX_UNPRODUCTIVE_FRAMES_PER_TICK = 10_000;
 const SMALL_WINDOW_INCREMENT = 1_024;
 /** ENHANCE_YOUR_CALM stream resets per tick before the whole connection is closed (rapid reset). */
 const MAX_CALM_RESETS_PER_TICK = 10;
-/** Socket backlog (bytes) beyond which control-frame ACKs are no longer owed: the client is not reading. */
-const MAX_OWED_ACK_BACKLOG = 1024 * 1024;
+/**
+ * Control frames the client provoked (SETTINGS and PING ACKs, RST_STREAM) queued while the
+ * socket waits for `drain`, before the connection is closed: the client is not reading.
+ * nghttp2's default (`max_outbound_ack`), which node:http2 and nginx ship.
+ */
+const MAX_QUEUED_CONTROL_FRAMES = 1_000;
+/**
+ * Streams refused (REFUSED_STREAM) in a row, with none accepted between, before the
+ * connection is closed: the client ignores SETTINGS_MAX_CONCURRENT_STREAMS (RFC 9113 §5.1.2).
+ * node:http2's `maxSessionRejectedStreams` default.
+ */
+const MAX_REFUSED_STREAMS_IN_A_ROW = 100;
 /** What is still checked of a stream we reset with NO_ERROR after an early answer (see `#lingering`). */
 interface LingeringStream {
   readonly declared: number | null;
@@ -90,6 +100,7 @@ interface LingeringStream {
 
 /** How many recently closed stream ids are remembered, to ignore frames that crossed our RST_STREAM. */
 const RECENTLY_CLOSED = 256;
+const CONTROL_FRAMES_FLOOD = () => new Http2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "control frames flood: the client does not read what it is sent");
 const NO_HEADER_BLOCK = null;
 
 /** One HTTP/2 connection (RFC 9113): the preface and SETTINGS, frames in and out, streams, flow control, HPACK, and Kestrel's limits and flood protections. */
@@ -135,6 +146,10 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   // Flood accounting, reset every tick.
   #unproductiveFrames = 0;
   #calmResets = 0;
+  /** Streams refused since the last one accepted (not reset per tick). */
+  #refusedInARow = 0;
+  /** Control frames queued since the socket last had room (see MAX_QUEUED_CONTROL_FRAMES). */
+  #queuedControlFrames = 0;
   // Data rates.
   #stallMs = 0;
   #stallSentAtStart = 0;
@@ -385,9 +400,20 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   /** An ACK we must write; a client that floods them without reading is cut off. */
   #owedAck(): void {
     this.#countUnproductive();
-    if (this.#socket.writableLength > MAX_OWED_ACK_BACKLOG) {
-      throw new Http2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "control frames flood: the client does not read its ACKs");
+    if (this.#tooManyQueuedControlFrames()) throw CONTROL_FRAMES_FLOOD();
+  }
+
+  /**
+   * Counts a control frame about to be queued. While the socket has room the count starts
+   * over; once it waits for `drain` (the client does not read what we send) only
+   * MAX_QUEUED_CONTROL_FRAMES more may be queued, so they cannot pile up in memory.
+   */
+  #tooManyQueuedControlFrames(): boolean {
+    if (!this.#socket.writableNeedDrain) {
+      this.#queuedControlFrames = 0;
+      return false;
     }
+    return ++this.#queuedControlFrames > MAX_QUEUED_CONTROL_FRAMES;
   }
 
   #onSettings(frame: Frame): void {
@@ -655,9 +681,16 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       return;
     }
     if (active >= max) {
+      // A client that keeps opening streams over the limit it was told is flooding: each
+      // refusal costs a header block decoded and a frame sent, and carries nothing.
+      this.#countUnproductive();
+      if (++this.#refusedInARow > MAX_REFUSED_STREAMS_IN_A_ROW) {
+        throw new Http2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many streams refused in a row: the client ignores SETTINGS_MAX_CONCURRENT_STREAMS");
+      }
       this.#sendRst(id, ErrorCode.REFUSED_STREAM);
       return;
     }
+    this.#refusedInARow = 0;
     if (tooLarge || fields.length > limits.maxRequestHeaderCount) {
       this.#rejectWithStatus(id, endStream, 431, fields);
       return;
@@ -685,6 +718,8 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
 
   /** Answers a request that is not passed to the app (431, 413) and ends the stream. */
   #rejectWithStatus(id: number, endStream: boolean, status: number, fields: readonly HeaderField[]): void {
+    // Answered by us, not the app, so no stream holds it back: a client that does not read is bounded as for control frames.
+    if (this.#tooManyQueuedControlFrames()) throw CONTROL_FRAMES_FLOOD();
     const block = this.#encoder.encode([
       { name: ":status", value: String(status) },
       { name: "content-length", value: "0" },
@@ -873,11 +908,14 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   // ---- streams -----------------------------------------------------------------------------
 
   #sendRst(id: number, code: number): void {
-    if (!this.#closed && !this.#socket.destroyed) {
-      this.#batchWrites();
-      this.#socket.write(rstStreamFrame(id, code));
-    }
     this.#rememberClosed(id, true);
+    if (this.#closed || this.#socket.destroyed) return;
+    if (this.#tooManyQueuedControlFrames()) {
+      this.#connectionError(CONTROL_FRAMES_FLOOD());
+      return;
+    }
+    this.#batchWrites();
+    this.#socket.write(rstStreamFrame(id, code));
   }
 
   #rememberClosed(id: number, resetByUs: boolean): void {

@@ -240,6 +240,83 @@ describe("rapid reset (CVE-2023-44487)", () => {
   });
 });
 
+// ---- 1b. refused-stream flood ---------------------------------------------------------------
+
+describe("refused-stream flood (RFC 9113 §5.1.2: a client ignoring SETTINGS_MAX_CONCURRENT_STREAMS)", () => {
+  const MAX = 10;
+  /** Refusals in a row, none accepted between, before GOAWAY (node:http2's maxSessionRejectedStreams). */
+  const IN_A_ROW = 100;
+  const bodyApp = async (ctx: { request: { body: { buffer(): Promise<Buffer> } }; response: { end(s: string): Promise<void> } }) => {
+    const body = await ctx.request.body.buffer();
+    await ctx.response.end(`read ${body.length}`);
+  };
+
+  /** Opens MAX streams whose bodies never end, so every further stream is over the limit. */
+  async function fillStreams(client: H2Client): Promise<void> {
+    for (let i = 0; i < MAX; i++) client.get(2 * i + 1, "/upload", [], false);
+    await sync(client);
+    expect(serverResets(client)).toEqual([]);
+  }
+
+  it(`a client that keeps opening streams over the limit gets ${IN_A_ROW} REFUSED_STREAM, then GOAWAY ENHANCE_YOUR_CALM and the close`, async () => {
+    const server = await startServer(bodyApp, { limits: { http2: { maxStreamsPerConnection: MAX } } });
+    const client = await H2Client.handshake(server.port);
+    await fillStreams(client);
+    const first = 2 * MAX + 1;
+    for (let n = 0; n < 3 * IN_A_ROW; n++) client.get(first + 2 * n, "/flood", [], false);
+    const goAway = await client.goAway();
+    expect(goAway.errorCode).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+    await client.waitClosed();
+    const resets = serverResets(client);
+    expect(resets).toHaveLength(IN_A_ROW);
+    for (const r of resets) expect(r.code).toBe(ErrorCode.REFUSED_STREAM);
+    const fresh = await H2Client.handshake(server.port);
+    expect((await roundTrip(fresh, 1, "/fresh")).status).toBe(200);
+  });
+
+  it("the same flood from a client that never reads is cut as soon: its refusals do not pile up", async () => {
+    const server = await startServer(bodyApp, { limits: { http2: { maxStreamsPerConnection: MAX } } });
+    const client = await H2Client.handshake(server.port);
+    await fillStreams(client);
+    client.socket.pause();
+    const first = 2 * MAX + 1;
+    const batch = Buffer.concat(
+      Array.from({ length: 3 * IN_A_ROW }, (_, n) => headersFrames(first + 2 * n, PLAIN_GET_PREFIX, false, 16_384)).flat(),
+    );
+    client.socket.write(batch);
+    const serverSide = server.connections[0]!.transport;
+    const deadline = Date.now() + 1_000;
+    while (!serverSide.destroyed && !serverSide.writableEnded && Date.now() < deadline) await sleep(10);
+    expect(serverSide.destroyed || serverSide.writableEnded, "the server ended the connection within a second").toBe(true);
+    client.socket.resume();
+    const goAway = await client.goAway();
+    expect(goAway.errorCode).toBe(ErrorCode.ENHANCE_YOUR_CALM);
+    expect(serverResets(client)).toHaveLength(IN_A_ROW);
+  });
+
+  it("refusals between accepted streams never add up: three rounds of 90, each followed by a finished and a new stream, keep the connection", async () => {
+    const server = await startServer(bodyApp, { limits: { http2: { maxStreamsPerConnection: MAX } } });
+    const client = await H2Client.handshake(server.port);
+    await fillStreams(client);
+    let next = 2 * MAX + 1;
+    let finishing = 1;
+    for (let round = 0; round < 3; round++) {
+      for (let n = 0; n < IN_A_ROW - 10; n++, next += 2) client.get(next, "/over", [], false);
+      await sync(client);
+      // One open stream finishes; the next stream is accepted (and stays open, so the limit is reached again).
+      client.writeFrame(FrameType.DATA, FrameFlags.END_STREAM, finishing);
+      await client.waitFor((f) => isEndStream(f, finishing), `END_STREAM on ${finishing}`);
+      finishing += 2;
+      client.get(next, "/accepted", [], false);
+      await sync(client);
+      expect(serverResets(client).filter((r) => r.streamId === next)).toEqual([]);
+      next += 2;
+    }
+    expect(serverResets(client)).toHaveLength(3 * (IN_A_ROW - 10));
+    await expectStillOpen(client, 10);
+  });
+});
+
 // ---- 2. CONTINUATION flood ------------------------------------------------------------------
 
 describe("CONTINUATION flood (CVE-2024-27316 family, RFC 9113 §6.10)", () => {
