@@ -17,6 +17,7 @@ import * as http2 from "node:http2";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CONNECTION_PREFACE, FrameType } from "@x/http2";
 import { generate } from "selfsigned";
 import { startServer, stopServer } from "./lib/harness.mjs";
 
@@ -26,7 +27,6 @@ for (let i = 2; i < process.argv.length; i++) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 function frame(type, flags, streamId, payload = Buffer.alloc(0)) {
   const header = Buffer.alloc(9);
@@ -40,8 +40,8 @@ function frame(type, flags, streamId, payload = Buffer.alloc(0)) {
 // HPACK by hand, no table touched (RFC 7541 §6.1, §6.2.2): :method POST, :scheme http,
 // :path /, :authority localhost (literal without indexing, name index 1).
 const POST_BLOCK = Buffer.from([0x83, 0x86, 0x84, 0x01, 9, ...Buffer.from("localhost")]);
-const headers = (id) => frame(0x1, 0x4 /* END_HEADERS */, id, POST_BLOCK);
-const PING = frame(0x6, 0, 0, Buffer.alloc(8, 1));
+const headers = (id) => frame(FrameType.HEADERS, 0x4 /* END_HEADERS */, id, POST_BLOCK);
+const PING = frame(FrameType.PING, 0, 0, Buffer.alloc(8, 1));
 
 /** Resident set size of `pid` in MB, from /proc. */
 function rssMb(pid) {
@@ -71,21 +71,23 @@ function attack(port, kind, seconds) {
       resolve({ lastedMs: performance.now() - started, how, refused, goAway });
     };
     const limit = setTimeout(() => finish("still open at the end"), seconds * 1000);
-    socket.on("error", () => finish("reset by the server"));
-    socket.on("close", () => finish(goAway === null ? "closed by the server" : `GOAWAY ${goAway}`));
+    // The attacker keeps writing after the server's GOAWAY, so the close may come as a reset.
+    const ended = (how) => () => finish(goAway === null ? how : `GOAWAY ${goAway}`);
+    socket.on("error", ended("reset by the server"));
+    socket.on("close", ended("closed by the server"));
     socket.on("data", (chunk) => {
       buffered = Buffer.concat([buffered, chunk]);
       while (buffered.length >= 9) {
         const length = buffered.readUIntBE(0, 3);
         if (buffered.length < 9 + length) break;
         const type = buffered[3];
-        if (type === 0x3) refused++;
-        if (type === 0x7 && goAway === null) goAway = buffered.readUInt32BE(13);
+        if (type === FrameType.RST_STREAM) refused++;
+        if (type === FrameType.GOAWAY && goAway === null) goAway = buffered.readUInt32BE(13);
         buffered = buffered.subarray(9 + length);
       }
     });
     socket.on("connect", async () => {
-      socket.write(Buffer.concat([PREFACE, frame(0x4, 0, 0)]));
+      socket.write(Buffer.concat([CONNECTION_PREFACE, frame(FrameType.SETTINGS, 0, 0)]));
       let id = 1;
       // 100 streams whose bodies never end.
       socket.write(Buffer.concat(Array.from({ length: 100 }, () => headers((id += 2) - 2))));

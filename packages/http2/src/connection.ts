@@ -100,7 +100,6 @@ interface LingeringStream {
 
 /** How many recently closed stream ids are remembered, to ignore frames that crossed our RST_STREAM. */
 const RECENTLY_CLOSED = 256;
-const CONTROL_FRAMES_FLOOD = () => new Http2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "control frames flood: the client does not read what it is sent");
 const NO_HEADER_BLOCK = null;
 
 /** One HTTP/2 connection (RFC 9113): the preface and SETTINGS, frames in and out, streams, flow control, HPACK, and Kestrel's limits and flood protections. */
@@ -146,9 +145,10 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   // Flood accounting, reset every tick.
   #unproductiveFrames = 0;
   #calmResets = 0;
-  /** Streams refused since the last one accepted (not reset per tick). */
+  // Flood accounting across ticks.
+  /** Streams refused since the last one accepted. */
   #refusedInARow = 0;
-  /** Control frames queued since the socket last had room (see MAX_QUEUED_CONTROL_FRAMES). */
+  /** Control frames queued since the socket last had room (see `#writeControl`). */
   #queuedControlFrames = 0;
   // Data rates.
   #stallMs = 0;
@@ -397,23 +397,23 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
     }
   }
 
-  /** An ACK we must write; a client that floods them without reading is cut off. */
-  #owedAck(): void {
-    this.#countUnproductive();
-    if (this.#tooManyQueuedControlFrames()) throw CONTROL_FRAMES_FLOOD();
-  }
-
   /**
-   * Counts a control frame about to be queued. While the socket has room the count starts
-   * over; once it waits for `drain` (the client does not read what we send) only
-   * MAX_QUEUED_CONTROL_FRAMES more may be queued, so they cannot pile up in memory.
+   * Writes frames the client's own frames called for (ACKs, RST_STREAM, answers sent without
+   * the app), which no stream's flow control holds back. While the socket has room the count
+   * starts over; once it waits for `drain` (the client does not read what we send) only
+   * MAX_QUEUED_CONTROL_FRAMES more are queued, then the connection is closed instead.
+   * @returns whether the frames were written.
    */
-  #tooManyQueuedControlFrames(): boolean {
-    if (!this.#socket.writableNeedDrain) {
-      this.#queuedControlFrames = 0;
+  #writeControl(...frames: Buffer[]): boolean {
+    if (this.#closed || this.#socket.destroyed) return false;
+    if (!this.#socket.writableNeedDrain) this.#queuedControlFrames = 0;
+    else if (++this.#queuedControlFrames > MAX_QUEUED_CONTROL_FRAMES) {
+      this.#connectionError(new Http2ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, "control frames flood: the client does not read what it is sent"));
       return false;
     }
-    return ++this.#queuedControlFrames > MAX_QUEUED_CONTROL_FRAMES;
+    this.#batchWrites();
+    for (const frame of frames) this.#socket.write(frame);
+    return true;
   }
 
   #onSettings(frame: Frame): void {
@@ -424,7 +424,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       this.#settingsReceived = true;
       this.#headersDeadline = null;
     }
-    this.#owedAck();
+    this.#countUnproductive();
     for (const [id, value] of settings) {
       switch (id) {
         case SettingId.HEADER_TABLE_SIZE:
@@ -448,8 +448,7 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
           break;
       }
     }
-    this.#socket.write(settingsAck());
-    this.#output.flush();
+    if (this.#writeControl(settingsAck())) this.#output.flush();
   }
 
   #onPing(frame: Frame): void {
@@ -458,8 +457,8 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
       this.#pingSentAt = null;
       return;
     }
-    this.#owedAck();
-    this.#socket.write(pingFrame(opaque, true));
+    this.#countUnproductive();
+    this.#writeControl(pingFrame(opaque, true));
   }
 
   #onGoAway(frame: Frame): void {
@@ -718,16 +717,15 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
 
   /** Answers a request that is not passed to the app (431, 413) and ends the stream. */
   #rejectWithStatus(id: number, endStream: boolean, status: number, fields: readonly HeaderField[]): void {
-    // Answered by us, not the app, so no stream holds it back: a client that does not read is bounded as for control frames.
-    if (this.#tooManyQueuedControlFrames()) throw CONTROL_FRAMES_FLOOD();
     const block = this.#encoder.encode([
       { name: ":status", value: String(status) },
       { name: "content-length", value: "0" },
       { name: "date", value: this.dateHeader },
     ]);
-    for (const buffer of headersFrames(id, block, true, this.#output.maxFrameSize)) this.#socket.write(buffer);
+    const frames = headersFrames(id, block, true, this.#output.maxFrameSize);
     // §8.1: a response before the request is complete is followed by RST_STREAM NO_ERROR.
-    if (!endStream) this.#socket.write(rstStreamFrame(id, ErrorCode.NO_ERROR));
+    if (!endStream) frames.push(rstStreamFrame(id, ErrorCode.NO_ERROR));
+    if (!this.#writeControl(...frames)) return;
     this.#rememberClosed(id, !endStream);
     const log = this.#accessLog;
     if (log !== null && log.sink !== null) {
@@ -908,14 +906,8 @@ export class Http2Connection implements HeartbeatHandler, StreamOwner {
   // ---- streams -----------------------------------------------------------------------------
 
   #sendRst(id: number, code: number): void {
+    this.#writeControl(rstStreamFrame(id, code));
     this.#rememberClosed(id, true);
-    if (this.#closed || this.#socket.destroyed) return;
-    if (this.#tooManyQueuedControlFrames()) {
-      this.#connectionError(CONTROL_FRAMES_FLOOD());
-      return;
-    }
-    this.#batchWrites();
-    this.#socket.write(rstStreamFrame(id, code));
   }
 
   #rememberClosed(id: number, resetByUs: boolean): void {
