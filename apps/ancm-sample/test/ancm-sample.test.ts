@@ -147,7 +147,16 @@ describe("apps/ancm-sample", () => {
       const offlinePage = readFileSync(join(site, "_app_offline.htm"), "utf8");
       copyFileSync(join(site, "_app_offline.htm"), join(site, "app_offline.htm"));
       let offline: Response | undefined;
-      await until(2_000, async () => (offline = await request(`${url}/`)).status === 503, "503 from app_offline.htm");
+      // The copy creates the file empty and then fills it: under load the front can serve the
+      // empty file in between, until the change event, so wait for the content.
+      await until(
+        2_000,
+        async () => {
+          offline = await request(`${url}/`);
+          return offline.status === 503 && offline.body === offlinePage;
+        },
+        "503 with app_offline.htm's content",
+      );
       expect(offline!.body).toBe(offlinePage);
       expect(offline!.contentType).toMatch(/^text\/html/);
       await until(5_000, () => !isAlive(one.pid), "the app process stopping while offline");
