@@ -20,7 +20,7 @@ export const has = (cmd) => {
 export const pin = has("taskset") && cpus().length >= 2;
 export const useWrk = has("wrk");
 
-/** Starts `servers/<name>.mjs` (with `env` added); resolves once it prints `listening <port>`. */
+/** Starts `servers/<name>.mjs` (with `env` added); resolves once it prints `listening <port> [<port> ...]`. */
 export function startServer(name, env = {}) {
   const file = join(here, "servers", `${name}.mjs`);
   const args = ["--expose-gc", file];
@@ -31,10 +31,11 @@ export function startServer(name, env = {}) {
     const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 10_000);
     child.stdout.on("data", (d) => {
       out += d;
-      const m = /listening (\d+)/.exec(out);
+      const m = /listening ([\d ]+)\n/.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), pid: child.pid });
+        const ports = m[1].trim().split(" ").map(Number);
+        resolve({ child, port: ports[0], ports, pid: child.pid });
       }
     });
   });
