@@ -84,6 +84,8 @@ export class AppProcess {
       env,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       windowsHide: true,
+      // POSIX: the watchdog leads a process group of its own, which the app joins (see watchdog.ts).
+      detached: process.platform !== "win32",
     });
     const onOutput = (chunk: Buffer) => this.output.write(chunk);
     this.#watchdog.stdout!.on("data", onOutput);
@@ -98,6 +100,8 @@ export class AppProcess {
     });
     this.exited = new Promise((resolve) => {
       this.#watchdog.once("exit", (code, signal) => {
+        // Whatever ended the watchdog (even SIGKILL), nothing it started may stay: the app, its children.
+        this.#killGroup();
         const info = this.#exit ?? { code, signal };
         this.#exit = info;
         void this.output.close();
@@ -181,9 +185,10 @@ export class AppProcess {
     return this.exited;
   }
 
-  /** Kills the app and its watchdog at once. */
+  /** Kills the app, everything it started and its watchdog at once. */
   kill(): void {
     this.#stopping = true;
+    this.#killGroup();
     if (this.#pid !== null) {
       try {
         process.kill(this.#pid, "SIGKILL");
@@ -192,6 +197,17 @@ export class AppProcess {
       }
     }
     if (!this.hasExited) this.#watchdog.kill("SIGKILL");
+  }
+
+  /** SIGKILL to the watchdog's process group (POSIX), which holds the app and whatever it started. */
+  #killGroup(): void {
+    const pid = this.#watchdog.pid;
+    if (process.platform === "win32" || pid === undefined) return;
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // ESRCH: the group is gone already.
+    }
   }
 
   #signal(signal: NodeJS.Signals): void {

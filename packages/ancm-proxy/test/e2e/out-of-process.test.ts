@@ -197,9 +197,49 @@ describe("x-ancm out-of-process", () => {
     }
     expect(isAlive(app.pid)).toBe(true);
 
+    const spawned = await spawnedByApp(front.url);
+
     front.child.kill("SIGKILL");
     await within(5_000, front.exited, "the front dying");
-    await waitGone([app.pid, ...(watchdogs ?? [])], 5_000, "the app and its watchdog exiting after the front's SIGKILL");
+    await waitGone([app.pid, spawned, ...(watchdogs ?? [])], 5_000, "the app, what it started and its watchdog exiting after the front's SIGKILL");
+  });
+
+  it("kills the app and what it started when the watchdog is killed with SIGKILL; the next request starts one new app", async () => {
+    const site = await e2e.site({ settings: outOfProcess() });
+    const front = await e2e.front(site);
+    const app = await echo(`${front.url}/`);
+    const spawned = await spawnedByApp(front.url);
+    const watchdogs = childPids(front.pid);
+    expect(watchdogs, "needs /proc").not.toBeNull();
+    expect(watchdogs).toHaveLength(1);
+
+    process.kill(watchdogs![0]!, "SIGKILL");
+    await waitGone([app.pid, spawned, watchdogs![0]!], 5_000, "the app and what it started exiting after the watchdog's SIGKILL");
+
+    // The front starts a new app; only it runs, under one new watchdog.
+    const second = await echo(`${front.url}/`);
+    expect(second.pid).not.toBe(app.pid);
+    const now = childPids(front.pid)!;
+    expect(now).toHaveLength(1);
+    expect(childPids(now[0]!)).toEqual([second.pid]);
+
+    // A clean stop leaves nothing behind.
+    front.child.kill("SIGTERM");
+    expect((await within(15_000, front.exited, "the front exiting")).code).toBe(0);
+    await waitGone([second.pid, now[0]!], 5_000, "the second app exiting with the front");
+  });
+
+  it("kills what the app started when the app itself is killed with SIGKILL", async () => {
+    const site = await e2e.site({ settings: outOfProcess() });
+    const front = await e2e.front(site);
+    const app = await echo(`${front.url}/`);
+    const spawned = await spawnedByApp(front.url);
+
+    process.kill(app.pid, "SIGKILL");
+    await waitGone([app.pid, spawned], 5_000, "the app's own child exiting with the app");
+    // The front recovers with a new app on the next request, as after any crash.
+    const second = await echo(`${front.url}/`);
+    expect(second.pid).not.toBe(app.pid);
   });
 
   it("writes the app's output to stdoutLogFile_yyyyMMddHHmmss_<pid>.log, creating the folder", async () => {
@@ -223,6 +263,15 @@ describe("x-ancm out-of-process", () => {
     await until(3_000, () => stdoutLogOf(site.path("logs"), app.pid).includes(`fixture app started pid=${app.pid}`), "the startup line in the stdout log");
   });
 });
+
+/** Has the app start a long-running process of its own (`/spawn`); its pid. */
+async function spawnedByApp(url: string): Promise<number> {
+  const res = await request(`${url}/spawn`, { dispatcher: agent });
+  expect(res.statusCode).toBe(200);
+  const { pid } = (await res.body.json()) as { pid: number };
+  expect(isAlive(pid)).toBe(true);
+  return pid;
+}
 
 /** The content of the app's stdout log in `dir` (the one file named for `pid`). */
 function stdoutLogOf(dir: string, pid: number): string {
