@@ -12,14 +12,14 @@
 //                    client reads what the server sends.
 //   refused-noread   the same, with a client that never reads: the refusals queue up.
 //   ping-noread      PINGs at a steady 4,000 a second, never reading the ACKs.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as http2 from "node:http2";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CONNECTION_PREFACE, FrameType } from "@x/http2";
 import { generate } from "selfsigned";
-import { startServer, stopServer } from "./lib/harness.mjs";
+import { rssMb, startServer, stopServer } from "./lib/harness.mjs";
 
 const opts = { seconds: 8 };
 for (let i = 2; i < process.argv.length; i++) {
@@ -42,16 +42,6 @@ function frame(type, flags, streamId, payload = Buffer.alloc(0)) {
 const POST_BLOCK = Buffer.from([0x83, 0x86, 0x84, 0x01, 9, ...Buffer.from("localhost")]);
 const headers = (id) => frame(FrameType.HEADERS, 0x4 /* END_HEADERS */, id, POST_BLOCK);
 const PING = frame(FrameType.PING, 0, 0, Buffer.alloc(8, 1));
-
-/** Resident set size of `pid` in MB, from /proc. */
-function rssMb(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** One attacking connection; resolves with how long it lasted and what it saw. */
 function attack(port, kind, seconds) {

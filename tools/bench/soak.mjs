@@ -13,14 +13,14 @@
 // --rate is requests per second per server; both servers get the same paced load, so the
 // figures compare memory under equal work, not throughput.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generate } from "selfsigned";
-import { pin, startServer, stopServer } from "./lib/harness.mjs";
+import { pin, rssMb, startServer, stopServer } from "./lib/harness.mjs";
 
 const opts = { minutes: 30, sample: 30, rate: 600 };
 for (let i = 2; i < process.argv.length; i++) {
@@ -30,16 +30,6 @@ for (let i = 2; i < process.argv.length; i++) {
 const here = dirname(fileURLToPath(import.meta.url));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const random = (n) => Math.floor(Math.random() * n);
-
-/** Resident set size of `pid` in MB, from /proc (0 once it is gone). */
-function rssMb(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 // The servers are pinned to core 0 by startServer; the client takes core 1, all its threads.
 if (pin) execFileSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" });

@@ -1,6 +1,7 @@
 // The plumbing the HTTP/1.1 benches share: one server process pinned to core 0,
 // the load generator (wrk, else autocannon) pinned to core 1, medians.
 import { execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,6 +40,16 @@ export function startServer(name, env = {}) {
       }
     });
   });
+}
+
+/** Resident set size of `pid` in MB, from /proc (0 once it is gone). */
+export function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** SIGTERM, then SIGKILL after 3 s: only the process we started. */
