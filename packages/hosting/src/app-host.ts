@@ -16,6 +16,7 @@ import { EndpointReloader } from "./endpoint-reloader.js";
 import { type Configuration, type ConfigurationRoot, getBoolean, getNumber } from "./configuration/index.js";
 import type { HostEnvironment } from "./host-environment.js";
 import { readCertificate } from "./certificate-configuration.js";
+import { optionsWithContext } from "./kestrel-callback-argument.js";
 import { applyEndpointDefaults, applyKestrelSettings, type ConfigurationEndpoint, isConfiguration, loadConfigurationEndpoints } from "./kestrel-configuration.js";
 import { PinoLoggerFactory, type PinoLoggerFactoryOptions, readLogLevelRules } from "./logging/pino-logger-factory.js";
 import { type IisIntegrationSettings, IisMiddleware, readIisIntegrationSettings } from "./iis-integration.js";
@@ -315,11 +316,8 @@ export class AppHost {
       options.developmentCertificate = findDevelopmentCertificate();
       if (options.developmentCertificate !== undefined) logger.debug("Using the development certificate from x-dev-certs");
     }
-    const context = this.#context();
-    for (const configure of web.kestrelCallbacks) {
-      if (configure.length >= 2) (configure as (c: WebHostBuilderContext, o: ServerOptions) => void)(context, options);
-      else (configure as (o: ServerOptions) => void)(options);
-    }
+    const view = optionsWithContext(options, this.#context());
+    for (const configure of web.kestrelCallbacks) configure(view, options);
     // options.configure(section) in code replaces the section endpoints come from, as in Kestrel.
     const endpointsSection = this.#endpointsSection(options, kestrel);
     if (endpointsSection !== kestrel) {

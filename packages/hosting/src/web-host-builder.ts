@@ -16,8 +16,12 @@ export interface WebHostBuilderContext {
   readonly hostingEnvironment: HostEnvironment;
 }
 
-/** `(ctx, options) => ...` or `(options) => ...`, as ASP.NET Core's two ConfigureKestrel overloads. */
-export type ConfigureKestrel = ((context: WebHostBuilderContext, options: ServerOptions) => void) | ((options: ServerOptions) => void);
+/**
+ * A `configureKestrel` callback: `(context, options) => ...` or `(options) => ...`, as ASP.NET
+ * Core's two ConfigureKestrel overloads. The first parameter is both: the options, with the
+ * context's `configuration` and `hostingEnvironment` on top (see kestrel-callback-argument.ts).
+ */
+export type ConfigureKestrel = (contextOrOptions: ServerOptions & WebHostBuilderContext, options: ServerOptions) => void;
 
 /** Builds the app's middleware pipeline (ASP.NET Core's `Configure`). */
 export type ConfigureApp = (app: ApplicationBuilder, context: WebHostBuilderContext) => void;
@@ -44,13 +48,18 @@ export class WebHostBuilder {
 
   /**
    * Configures the server's options; runs after the `Kestrel` configuration
-   * section is applied. Takes `(context, options)` or `(options)`, told apart
-   * by the function's declared parameter count. (TypeScript infers the
-   * parameter types of the two-argument form; annotate the one-argument form:
-   * `(options: ServerOptions) => ...`.)
+   * section is applied. Both of ASP.NET Core's forms work and infer their
+   * types under `strict`: `(options) => ...` and `(context, options) => ...`
+   * (the first parameter is the options and the context at once, so default
+   * or rest parameters cannot make the wrong form be chosen).
+   *
+   * @example
+   * web.configureKestrel((options) => { options.limits.maxRequestBodySize = 1_000_000; });
+   * web.configureKestrel((context, options) => {
+   *   if (context.hostingEnvironment.isDevelopment()) options.addServerHeader = false;
+   * });
    */
-  configureKestrel(...args: [configure: (context: WebHostBuilderContext, options: ServerOptions) => void] | [configure: (options: ServerOptions) => void]): this {
-    const [configure] = args;
+  configureKestrel(configure: ConfigureKestrel): this {
     this.kestrelCallbacks.push(configure);
     return this;
   }

@@ -1,5 +1,5 @@
 import { ServerAddressesFeature } from "@x/abstractions";
-import type { ServerOptions } from "@x/server";
+import { ServerOptions } from "@x/server";
 import { once } from "node:events";
 import { connect } from "node:net";
 import { request } from "undici";
@@ -195,6 +195,40 @@ describe("the Kestrel section", () => {
     );
     await host.start();
     expect(seen).toBe(5);
+  });
+
+  it("gives both configureKestrel forms what they expect, unannotated under strict, whatever their parameters declare", async () => {
+    const dir = await root();
+    const seen: string[] = [];
+    const { host } = build([], {}, dir, (web) =>
+      hello(web)
+        // (options): inferred as the options; no annotation needed.
+        .configureKestrel((options) => {
+          options.listen("127.0.0.1", 0);
+          options.limits.maxRequestBodySize = 7;
+        })
+        // (context, options = ...): declares one parameter, and still gets the context and the options.
+        .configureKestrel((context, options = new ServerOptions()) => {
+          seen.push(context.hostingEnvironment.environmentName);
+          options.addServerHeader = false;
+        })
+        // (...args): declares none.
+        .configureKestrel((...args) => {
+          seen.push(String(args[0].configuration.get("ASPNETCORE_NOPE") ?? "none"));
+          args[1].limits.maxRequestHeaderCount = 20;
+        })
+        // The one-argument form writes through to the options too.
+        .configureKestrel((options) => {
+          seen.push(String(options.limits.maxRequestBodySize));
+        }),
+    );
+    await host.start();
+    expect(seen).toEqual(["Production", "none", "7"]);
+    const options = host.server!.options;
+    expect(host.server!.addresses).toHaveLength(1);
+    expect(options.limits.maxRequestBodySize).toBe(7);
+    expect(options.addServerHeader).toBe(false);
+    expect(options.limits.maxRequestHeaderCount).toBe(20);
   });
 });
 
