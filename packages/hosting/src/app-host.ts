@@ -315,6 +315,12 @@ export class AppHost {
       // Kestrel's development certificate: the fallback after Certificates:Default (x-dev-certs https creates it).
       options.developmentCertificate = findDevelopmentCertificate();
       if (options.developmentCertificate !== undefined) logger.debug("Using the development certificate from x-dev-certs");
+    } else if (findDevelopmentCertificate() !== undefined) {
+      // Present but not for this environment: an HTTPS endpoint without a certificate must say so, not "create it".
+      const name = this.environment.environmentName;
+      options.developmentCertificateNotice =
+        `A development certificate exists (x-dev-certs), but it is used only in the Development environment, and this host runs in ${name}. ` +
+        `Configure a certificate for ${name} (Certificates:Default, or the endpoint's Certificate), or run with ASPNETCORE_ENVIRONMENT=Development.`;
     }
     const view = optionsWithContext(options, this.#context());
     for (const configure of web.kestrelCallbacks) configure(view, options);

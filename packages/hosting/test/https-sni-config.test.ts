@@ -243,10 +243,11 @@ describe("certificates from configuration that change on disk", () => {
 });
 
 describe("the development certificate", () => {
-  const withDevCert = async () => {
+  /** Points X_DEV_CERTS_HOME at a new folder, with a development certificate in it unless `create` is false. */
+  const withDevCert = async (create = true) => {
     const dir = await tempDir();
     cleanups.push(dir.cleanup);
-    await createDevelopmentCertificate({ directory: dir.path });
+    if (create) await createDevelopmentCertificate({ directory: dir.path });
     const previous = process.env.X_DEV_CERTS_HOME;
     process.env.X_DEV_CERTS_HOME = dir.path;
     cleanups.push(async () => {
@@ -263,11 +264,24 @@ describe("the development certificate", () => {
     expect((await handshake(portOf(host.server!.addresses[0]!), "localhost", { rejectUnauthorized: false })).cn).toBe("localhost");
   });
 
-  it("is not used outside Development", async () => {
+  it("is not used outside Development, and the error says that is why (not to create it)", async () => {
     await withDevCert();
     const root = await site({});
     const { host } = build(root, { args: ["--urls", "https://127.0.0.1:0"], env: { ASPNETCORE_ENVIRONMENT: "Production" } });
-    await expect(host.start()).rejects.toThrow(/x-dev-certs https/);
+    const error = await host.start().then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(error?.message).toContain("A development certificate exists (x-dev-certs), but it is used only in the Development environment, and this host runs in Production.");
+    expect(error?.message).toContain("ASPNETCORE_ENVIRONMENT=Development");
+    expect(error?.message).not.toContain("create the development certificate");
+  });
+
+  it("tells the user to create it when there is none", async () => {
+    await withDevCert(false);
+    const root = await site({});
+    const { host } = build(root, { args: ["--urls", "https://127.0.0.1:0"], env: { ASPNETCORE_ENVIRONMENT: "Production" } });
+    await expect(host.start()).rejects.toThrow(/create the development certificate with `npx x-dev-certs https`/);
   });
 
   it("binds https://localhost:5001 next to http://localhost:5000 in Development when nothing is configured", async (context) => {

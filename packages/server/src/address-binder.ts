@@ -92,8 +92,10 @@ export function listenOptionsFromUrl(options: ServerOptions, address: BindingAdd
     if (certificate === undefined && httpsSettings?.providesCertificate?.() !== true && fallback === undefined) {
       throw new OptionsValidationError(
         `Unable to bind ${address.url}: HTTPS endpoints need a certificate, and no default certificate is configured. ` +
-          "Set ServerOptions.defaultCertificate (Certificates:Default in configuration), listen in code with listenOptions.useHttps(certificate), " +
-          "or, for development, create the development certificate with `npx x-dev-certs https`.",
+          "Set ServerOptions.defaultCertificate (Certificates:Default in configuration), listen in code with listenOptions.useHttps(certificate)" +
+          (options.developmentCertificateNotice !== undefined
+            ? `. ${options.developmentCertificateNotice}`
+            : ", or, for development, create the development certificate with `npx x-dev-certs https`."),
         "urls",
       );
     }

@@ -177,7 +177,10 @@ export class ListenOptions {
       const fallback = this.serverOptions?.defaultCertificate ?? this.serverOptions?.developmentCertificate;
       if (fallback !== undefined) options.serverCertificate = fallback;
       // With an SNI map, entries may bring every certificate; the middleware checks that at start.
-      else if (options.sni === undefined) throw new OptionsValidationError(NO_CERTIFICATE, "Certificate");
+      else if (options.sni === undefined) {
+        const notice = this.serverOptions?.developmentCertificateNotice;
+        throw new OptionsValidationError(notice === undefined ? NO_CERTIFICATE : `${NO_CERTIFICATE} ${notice}`, "Certificate");
+      }
     }
     this.#entries.push({ kind: "https", options });
     this.scheme = "https";

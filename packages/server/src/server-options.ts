@@ -64,6 +64,13 @@ export class ServerOptions {
    * with it and no endpoint configured, `https://localhost:5001` is bound too.
    */
   developmentCertificate: ServerCertificate | undefined;
+  /**
+   * Why the development certificate is not used although it exists: the
+   * host sets this outside Development. An HTTPS endpoint left without a
+   * certificate then says this, instead of telling the user to create the
+   * certificate they already have.
+   */
+  developmentCertificateNotice: string | undefined;
   #configurationLoader: EndpointConfigurationLoader | undefined;
   #endpointDefaults: ConfigureListenOptions | undefined;
   #httpsDefaults: ConfigureHttpsOptions | undefined;
